@@ -1,0 +1,30 @@
+# medallion: a sales & marketing medallion ETL pipeline as a PostgreSQL extension
+
+MODULE_big = medallion
+OBJS = \
+	src/medallion.o \
+	src/csv_reader.o \
+	src/bulk_insert.o \
+	src/bronze.o
+
+EXTENSION = medallion
+DATA = medallion--1.0.sql
+PGFILEDESC = "medallion - CSV to bronze, silver and gold inside PostgreSQL"
+
+REGRESS = bronze bronze_files
+REGRESS_OPTS = --inputdir=. --outputdir=.
+ISOLATION = bronze_concurrent
+ISOLATION_OPTS = --inputdir=. --outputdir=isolation_output
+
+JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
+JSONC_LIBS := $(shell pkg-config --libs json-c)
+
+# libcsv has no pkg-config file: header <csv.h>, library -lcsv
+PG_CPPFLAGS = -Isrc $(JSONC_CFLAGS)
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers -Wno-clobbered
+SHLIB_LINK = -lcsv $(JSONC_LIBS)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,74 @@
+/*-------------------------------------------------------------------------
+ *
+ * medallion.c
+ *	  Module entry point and the medallion.* settings.
+ *
+ * src/medallion.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "medallion.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+/* medallion.landing_dir: files must resolve inside it; empty = anywhere */
+char	   *medallion_landing_dir = NULL;
+
+/* medallion.max_field_size: longest CSV field accepted, in bytes */
+int			medallion_max_field_size = 1024 * 1024;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("medallion.landing_dir",
+							   "Directory that files loaded by medallion must lie in.",
+							   "When set, medallion_ingest_csv refuses any file whose real path "
+							   "(symbolic links resolved) is outside it, and relative paths "
+							   "are taken relative to it.  Empty means no restriction.",
+							   &medallion_landing_dir,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("medallion.max_field_size",
+							"Longest CSV field medallion loads, in bytes.",
+							"A record with a longer field goes to bronze.rejects.",
+							&medallion_max_field_size,
+							1024 * 1024,
+							1,
+							MaxAllocSize / 2,
+							PGC_USERSET,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("medallion");
+}
+
+/*
+ * Pins search_path to pg_catalog, pg_temp until medallion_restore_gucs(),
+ * as SET search_path does for a SECURITY DEFINER function: the SQL medallion
+ * runs must not pick up objects from schemas the caller controls.
+ */
+int
+medallion_pin_search_path(void)
+{
+	int			nest_level = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest_level;
+}
+
+/* Undoes medallion_pin_search_path(); an error undoes it by itself. */
+void
+medallion_restore_gucs(int nest_level)
+{
+	AtEOXact_GUC(true, nest_level);
+}

@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * medallion.h
+ *	  Declarations shared by the PostgreSQL glue of medallion.
+ *
+ * src/medallion.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MEDALLION_H
+#define MEDALLION_H
+
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/tableam.h"
+#include "executor/executor.h"
+#include "utils/relcache.h"
+
+/* settings (medallion.c) */
+extern char *medallion_landing_dir;
+extern int	medallion_max_field_size;
+
+/* medallion.c: run SQL with search_path = pg_catalog, pg_temp */
+extern int	medallion_pin_search_path(void);
+extern void medallion_restore_gucs(int nest_level);
+
+/*
+ * Advisory lock classes (first key of a two-key advisory lock), so that
+ * medallion's locks are easy to spot in pg_locks and do not collide with
+ * an application's own advisory locks.
+ */
+#define MEDALLION_LOCK_INGEST	0x6D640001	/* one source and file size */
+
+/* bulk_insert.c: the multi-insert path COPY uses */
+#define BULK_MAX_TUPLES		1000
+#define BULK_MAX_BYTES		65535
+
+typedef struct BulkInserter
+{
+	Relation	rel;
+	ResultRelInfo *rri;
+	EState	   *estate;
+	BulkInsertState bistate;
+	CommandId	cid;
+	TupleTableSlot *slots[BULK_MAX_TUPLES];
+	int			nused;
+	size_t		nbytes;
+	int64		ninserted;
+} BulkInserter;
+
+extern void bulk_inserter_open(BulkInserter *bi, Oid relid, bool check_acl);
+extern void bulk_inserter_add(BulkInserter *bi, Datum *values, bool *nulls,
+							  size_t nbytes);
+extern void bulk_inserter_flush(BulkInserter *bi);
+extern void bulk_inserter_discard(BulkInserter *bi);
+extern void bulk_inserter_close(BulkInserter *bi);
+
+#endif							/* MEDALLION_H */

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The test command: sets everything up (packages, build, install), then runs
+# every test against throwaway clusters and ends with "N passed, N failed".
+#
+#   unit tests      test/unit/*_test.c, the pure C cores, with ASan/UBSan
+#   regression      sql/*.sql against expected/*.out (pg_regress)
+#   isolation       specs/*.spec (pg_isolation_regress): concurrent sessions
+#   TAP             test/t/*.pl: crashes, restarts, pg_cron, logins per role
+#
+# MEDALLION_SKIP_SETUP=1 skips the package install and build (for iterating).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+. test/lib.sh
+
+if [ "${MEDALLION_SKIP_SETUP:-0}" != 1 ]; then
+    test/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+WORK=$(mktemp -d /tmp/medallion-test.XXXXXX)
+chmod 755 "$WORK"
+PORT=${MEDALLION_TEST_PORT:-55432}
+CLUSTER=$WORK/cluster
+PASSED=0
+FAILED=0
+FAILURES=()
+
+# count_tap NAME FILE: adds a TAP stream's ok / not ok lines to the totals
+count_tap() {
+    local name=$1 file=$2 ok notok
+    ok=$(grep -cE '^[[:space:]]*ok [0-9]+' "$file")
+    notok=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$file")
+    PASSED=$((PASSED + ok))
+    FAILED=$((FAILED + notok))
+    if [ "$notok" -gt 0 ]; then
+        FAILURES+=("$name")
+        grep -E -A4 '^[[:space:]]*not ok' "$file" | head -60
+    fi
+    echo "$name: $ok passed, $notok failed"
+}
+
+# count_regress NAME FILE: adds pg_regress "... ok" / "... FAILED" lines
+count_regress() {
+    local name=$1 file=$2 ok notok
+    ok=$(grep -cE '\.\.\. ok' "$file")
+    notok=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$file")
+    PASSED=$((PASSED + ok))
+    FAILED=$((FAILED + notok))
+    [ "$notok" -gt 0 ] && FAILURES+=("$name")
+    echo "$name: $ok passed, $notok failed"
+}
+
+echo "== unit tests (pure C cores, ASan + UBSan)"
+PURE_SOURCES="src/csv_reader.c"
+for t in test/unit/*_test.c; do
+    name=$(basename "$t" .c)
+    if clang -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Isrc \
+        -o "$WORK/$name" "$t" $PURE_SOURCES -lcsv $(pkg-config --libs json-c) \
+        >"$WORK/$name.build.log" 2>&1; then
+        "$WORK/$name" >"$WORK/$name.tap" 2>&1
+        rc=$?
+        count_tap "$name" "$WORK/$name.tap"
+        if [ $rc -ne 0 ] && ! grep -q '^not ok' "$WORK/$name.tap"; then
+            echo "$name exited with $rc:"; tail -20 "$WORK/$name.tap"
+            FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
+        fi
+    else
+        cat "$WORK/$name.build.log"
+        FAILED=$((FAILED + 1)); FAILURES+=("$name (build)")
+    fi
+done
+
+echo "== cluster on port $PORT"
+start_cluster "$CLUSTER" "$PORT" \
+    "shared_preload_libraries = 'pg_cron'" \
+    "cron.database_name = 'contrib_regression'"
+
+# Fixtures at a fixed path, so that expected outputs can show it; the
+# landing directory holds a symbolic link that leads out of it.
+DATA=/tmp/medallion_regress
+rm -rf "$DATA"
+mkdir -p "$DATA/landing" "$DATA/outside" "$DATA/a_directory"
+cp -a test/data/. "$DATA/"
+cp test/data/landing_customers.csv "$DATA/landing/customers_1.csv"
+cp test/data/customers_basic.csv "$DATA/outside/secret.csv"
+ln -s ../outside/secret.csv "$DATA/landing/escape.csv"
+chown -R postgres:postgres "$DATA"
+chmod -R a+rX "$DATA"
+
+export PGHOST=$CLUSTER PGPORT=$PORT PGUSER=postgres
+
+echo "== regression tests (pg_regress)"
+rm -f regression.diffs isolation_output/regression.diffs
+make -s installcheck ISOLATION= >"$WORK/regress.log" 2>&1
+grep -E '\.\.\. ' "$WORK/regress.log" || cat "$WORK/regress.log"
+count_regress regress "$WORK/regress.log"
+[ -f regression.diffs ] && head -200 regression.diffs
+
+echo "== isolation tests (pg_isolation_regress)"
+make -s installcheck REGRESS= >"$WORK/isolation.log" 2>&1
+grep -E '\.\.\. ' "$WORK/isolation.log" || cat "$WORK/isolation.log"
+count_regress isolation "$WORK/isolation.log"
+[ -f isolation_output/regression.diffs ] && head -200 isolation_output/regression.diffs
+
+stop_cluster "$CLUSTER"
+
+echo
+if [ ${#FAILURES[@]} -gt 0 ]; then
+    echo "failed: ${FAILURES[*]}"
+    echo "logs in $WORK"
+else
+    rm -rf "$WORK"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
