@@ -23,7 +23,7 @@ JSONC_LIBS := $(shell pkg-config --libs json-c)
 PG_CPPFLAGS = -Isrc $(JSONC_CFLAGS)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Wno-clobbered
-SHLIB_LINK = -lcsv $(JSONC_LIBS)
+SHLIB_LINK = -lcsv $(JSONC_LIBS) -pthread
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -62,20 +62,37 @@ FROM bronze.products ORDER BY _line;
 SELECT line, reason, show(encode(raw, 'escape')) AS raw
 FROM bronze.rejects WHERE batch_id = 6 ORDER BY line;
 
+-- parsing on the calling thread gives the very same rows and rejects
+SET medallion.parallel_parse = off;
+SELECT * FROM medallion_ingest_csv('products', '/tmp/medallion_regress/products_malformed.csv', force => true);
+RESET medallion.parallel_parse;
+SELECT count(*) AS differing_rows FROM (
+  (SELECT _line, product_id, product_name, product_category FROM bronze.products WHERE _batch_id = 6
+   EXCEPT SELECT _line, product_id, product_name, product_category FROM bronze.products WHERE _batch_id = 7)
+  UNION ALL
+  (SELECT _line, product_id, product_name, product_category FROM bronze.products WHERE _batch_id = 7
+   EXCEPT SELECT _line, product_id, product_name, product_category FROM bronze.products WHERE _batch_id = 6)) d;
+SELECT count(*) AS differing_rejects FROM (
+  (SELECT line, raw, reason FROM bronze.rejects WHERE batch_id = 6
+   EXCEPT SELECT line, raw, reason FROM bronze.rejects WHERE batch_id = 7)
+  UNION ALL
+  (SELECT line, raw, reason FROM bronze.rejects WHERE batch_id = 7
+   EXCEPT SELECT line, raw, reason FROM bronze.rejects WHERE batch_id = 6)) d;
+
 -- fields longer than medallion.max_field_size are rejected, but a file far
 -- bigger than the limit loads
 SET medallion.max_field_size = 16;
 SELECT * FROM medallion_ingest_csv('products', '/tmp/medallion_regress/products_long_field.csv');
-SELECT _line, product_id, product_name FROM bronze.products WHERE _batch_id = 7 ORDER BY _line;
+SELECT _line, product_id, product_name FROM bronze.products WHERE _batch_id = 8 ORDER BY _line;
 SELECT line, reason, show(encode(raw, 'escape')) AS raw
-FROM bronze.rejects WHERE batch_id = 7 ORDER BY line;
+FROM bronze.rejects WHERE batch_id = 8 ORDER BY line;
 RESET medallion.max_field_size;
 
 -- a per-source delimiter
 UPDATE medallion.sources SET delimiter = ';' WHERE name = 'products';
 SELECT * FROM medallion_ingest_csv('products', '/tmp/medallion_regress/products_semicolon.csv');
 SELECT product_id, product_name, product_category, sales_price
-FROM bronze.products WHERE _batch_id = 8 ORDER BY _line;
+FROM bronze.products WHERE _batch_id = 9 ORDER BY _line;
 UPDATE medallion.sources SET delimiter = ',' WHERE name = 'products';
 
 --
@@ -84,8 +101,8 @@ UPDATE medallion.sources SET delimiter = ',' WHERE name = 'products';
 --
 UPDATE medallion.sources SET reject_limit = 2 WHERE name = 'products';
 SELECT * FROM medallion_ingest_csv('products', '/tmp/medallion_regress/products_malformed.csv', force => true);
-SELECT count(*) AS bronze_rows FROM bronze.products WHERE _batch_id = 9;
-SELECT line, reason FROM bronze.rejects WHERE batch_id = 9 ORDER BY line;
+SELECT count(*) AS bronze_rows FROM bronze.products WHERE _batch_id = 10;
+SELECT line, reason FROM bronze.rejects WHERE batch_id = 10 ORDER BY line;
 UPDATE medallion.sources SET reject_limit = NULL WHERE name = 'products';
 
 --
@@ -96,8 +113,8 @@ SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customer
 SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customers_empty_name.csv');
 SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customers_empty.csv');
 SELECT batch_id, status, rows_loaded, sha256 IS NULL AS no_sha, error
-FROM medallion.batches WHERE batch_id >= 9 ORDER BY batch_id;
-SELECT count(*) FROM bronze.customers WHERE _batch_id >= 10;
+FROM medallion.batches WHERE batch_id >= 10 ORDER BY batch_id;
+SELECT count(*) FROM bronze.customers WHERE _batch_id >= 11;
 
 -- a header-only file is a valid file with no rows
 SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customers_header_only.csv');
@@ -107,12 +124,12 @@ SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customer
 --
 SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customers_extra_column.csv');
 SELECT customer_id, customer_name, "favourite color" FROM bronze.customers
-WHERE _batch_id = 15 ORDER BY _line;
+WHERE _batch_id = 16 ORDER BY _line;
 SELECT batch_id, source, column_name, change FROM medallion.schema_changes;
 -- a later file without it loads, leaving it NULL
 SELECT * FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/customers_basic.csv', force => true);
 SELECT count(*) FILTER (WHERE "favourite color" IS NULL) AS without_colour
-FROM bronze.customers WHERE _batch_id = 16;
+FROM bronze.customers WHERE _batch_id = 17;
 
 -- bronze keeps every row's lineage
 SELECT count(*) FROM bronze.customers WHERE _batch_id IS NULL OR _line IS NULL;

@@ -69,8 +69,20 @@ SELECT count(*) FROM medallion.batches;
 RESET ROLE;
 SELECT loaded_by, status FROM medallion.batches ORDER BY batch_id DESC LIMIT 1;
 
+-- a load cancelled half-way (here by statement_timeout, while the parse
+-- thread runs) leaves nothing behind, and the next load works
+\set VERBOSITY terse
+SET statement_timeout = '60ms';
+SELECT * FROM medallion_ingest_csv('sales_orders', '/tmp/medallion_regress/big_orders.csv');
+RESET statement_timeout;
+\set VERBOSITY default
+SELECT count(*) AS rows_of_cancelled_load FROM bronze.sales_orders
+WHERE _batch_id > (SELECT max(batch_id) FROM medallion.batches);
+SELECT status, rows_loaded FROM medallion_ingest_csv('sales_orders', '/tmp/medallion_regress/big_orders.csv');
+
 -- only the successful calls left batches behind
 SELECT count(*) - :batches_before AS new_batches FROM medallion.batches;
+
 
 REVOKE ALL ON bronze.customers FROM regress_loader;
 REVOKE ALL ON FUNCTION medallion_ingest_csv(text, text, boolean) FROM regress_loader;

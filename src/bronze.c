@@ -73,7 +73,8 @@ typedef struct IngestState
 	char	   *path;			/* real path of the file */
 	FILE	   *fp;
 	int64		size;
-	int64		bytes_read;
+	int64		bytes_read;		/* written by read_input, maybe on the parse thread */
+	int			read_errno;		/* errno of a failed read */
 	pg_cryptohash_ctx *sha;		/* NULL once the hash is known */
 	char		sha_hex[65];
 	bool		have_sha;
@@ -566,34 +567,81 @@ ingest_error_callback(void *arg)
 		errcontext("CSV file \"%s\"", st->path);
 }
 
-/* CsvReadFn: reads the file, hashing it and reporting progress. */
+/*
+ * CsvReadFn: reads the file and hashes it.  With medallion.parallel_parse it
+ * runs on the parse thread, so it must not touch anything of the server's
+ * but the file and the hash context: no errors, no interrupts, no memory
+ * contexts.  A failed read returns -1 and keeps errno for reader_failed().
+ */
 static long
 read_input(void *arg, char *buf, size_t size)
 {
 	IngestState *st = arg;
 	size_t		n;
 
-	CHECK_FOR_INTERRUPTS();
 	n = fread(buf, 1, size, st->fp);
 	if (n < size && ferror(st->fp))
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read file \"%s\": %m", st->path)));
+	{
+		st->read_errno = errno;
+		return -1;
+	}
 	if (st->sha && n > 0 && pg_cryptohash_update(st->sha, (uint8 *) buf, n) < 0)
-		elog(ERROR, "could not update SHA-256 digest");
-	st->bytes_read += n;
-	pgstat_progress_update_param(PROGRESS_COPY_BYTES_PROCESSED, st->bytes_read);
+	{
+		st->read_errno = 0;
+		return -1;
+	}
+	__atomic_store_n(&st->bytes_read, st->bytes_read + (int64) n, __ATOMIC_RELAXED);
 	return (long) n;
 }
 
-/* Frees the reader (malloc'd by libcsv and the core) with the call's memory. */
+/* The load in progress, whose parse thread must stop if it aborts. */
+static IngestState *active_ingest = NULL;
+
+/* Stops and frees the reader (its parse thread, libcsv's buffers). */
+static void
+release_reader(IngestState *st)
+{
+	if (active_ingest == st)
+		active_ingest = NULL;
+	csv_reader_free(st->reader);
+	st->reader = NULL;
+}
+
+/* Memory context callback: frees the reader with the call's memory. */
 static void
 free_reader(void *arg)
 {
-	IngestState *st = arg;
+	release_reader((IngestState *) arg);
+}
 
-	csv_reader_free(st->reader);
-	st->reader = NULL;
+/*
+ * Resource release callback: on abort, stop the parse thread before the
+ * transaction closes the file it reads (files are closed before memory
+ * contexts are freed).
+ */
+void
+medallion_bronze_release(ResourceReleasePhase phase, bool isCommit,
+						 bool isTopLevel, void *arg)
+{
+	if (!isCommit && phase == RESOURCE_RELEASE_BEFORE_LOCKS && active_ingest != NULL)
+		release_reader(active_ingest);
+}
+
+/* wait hook of the CSV core: keep the backend responsive to cancels */
+static void
+check_interrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Reports progress in pg_stat_progress_copy. */
+static void
+report_progress(IngestState *st)
+{
+	const int	index[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED};
+	const int64 val[] = {__atomic_load_n(&st->bytes_read, __ATOMIC_RELAXED), st->rows_loaded};
+
+	pgstat_progress_update_multi_param(2, index, val);
 }
 
 /* Raises the error the CSV core reported. */
@@ -604,7 +652,12 @@ reader_failed(IngestState *st)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory while parsing CSV file \"%s\"", st->path)));
-	elog(ERROR, "could not read CSV file \"%s\"", st->path);
+	if (st->read_errno == 0)
+		elog(ERROR, "could not update SHA-256 digest of file \"%s\"", st->path);
+	errno = st->read_errno;
+	ereport(ERROR,
+			(errcode_for_file_access(),
+			 errmsg("could not read file \"%s\": %m", st->path)));
 }
 
 /* Describes what is wrong with a malformed record, for bronze.rejects. */
@@ -840,6 +893,7 @@ load_records(IngestState *st)
 	opts.delimiter = st->source->delimiter;
 	opts.max_field_size = medallion_max_field_size;
 	opts.header_room = VARHDRSZ;
+	opts.wait_hook = check_interrupts;
 	st->reader = csv_reader_create(&opts, read_input, st);
 	if (st->reader == NULL)
 		ereport(ERROR,
@@ -901,6 +955,10 @@ load_records(IngestState *st)
 	nulls[line_att] = false;
 	csv_reader_set_max_fields(st->reader, st->nfields);
 
+	/* the header was read here; the rest is parsed on a second core */
+	if (medallion_parallel_parse && csv_reader_start_thread(st->reader) == 0)
+		active_ingest = st;
+
 	while ((rc = csv_reader_next(st->reader, &rec)) == 1)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -940,12 +998,12 @@ load_records(IngestState *st)
 		bulk_inserter_add(&st->data, values, nulls, rec.raw_len + 1);
 
 		if ((++st->rows_loaded & 1023) == 0)
-			pgstat_progress_update_param(PROGRESS_COPY_TUPLES_PROCESSED, st->rows_loaded);
+			report_progress(st);
 	}
 	if (rc < 0)
 		reader_failed(st);
 	bulk_inserter_close(&st->data);
-	pgstat_progress_update_param(PROGRESS_COPY_TUPLES_PROCESSED, st->rows_loaded);
+	report_progress(st);
 
 	if (st->bytes_read != st->size)
 		ereport(ERROR,
@@ -958,6 +1016,7 @@ load_records(IngestState *st)
 		finish_hash(st);
 
 done:
+	release_reader(st);
 	if (st->rejects_open)
 		bulk_inserter_close(&st->rejects);
 	pgstat_progress_end_command();

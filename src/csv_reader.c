@@ -31,8 +31,12 @@
 #include "csv_reader.h"
 
 #include <csv.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_CHUNK_SIZE		(64 * 1024)
 #define DEFAULT_MAX_FIELD_SIZE	(1024 * 1024)
@@ -41,6 +45,12 @@
 /* above this, libcsv's field buffer is released between records */
 #define LIBCSV_KEEP_BUFFER		(1024 * 1024)
 #define FIELD_ALIGN				8
+/* parse thread: batches of records handed to the consumer */
+#define DEFAULT_BATCH_SIZE		(256 * 1024)
+#define MAX_QUEUED_BATCHES		4
+#define WAIT_HOOK_INTERVAL_NS	(50 * 1000 * 1000)
+
+#define ALIGN_UP(x)	(((x) + FIELD_ALIGN - 1) & ~((size_t) FIELD_ALIGN - 1))
 
 /* How the bytes of the current record are being consumed. */
 typedef enum ScanMode
@@ -64,6 +74,32 @@ typedef enum LineEnd
 	LINE_BLANK,					/* nothing but a line end: skip it */
 	LINE_RECORD_READY
 } LineEnd;
+
+/*
+ * Records the parse thread hands over, serialised one after another: a
+ * SerialRecord, then (for well-formed records) the field lengths and the
+ * fields, each field 8-aligned after its header room, then the raw bytes.
+ */
+typedef struct RecordBatch
+{
+	struct RecordBatch *next;
+	char	   *data;
+	size_t		cap;
+	size_t		used;
+	size_t		read_pos;		/* consumer's position */
+} RecordBatch;
+
+typedef struct SerialRecord
+{
+	int64_t		line;
+	int32_t		status;
+	int32_t		bad_field;
+	int32_t		nfields;
+	int32_t		has_fields;
+	int32_t		raw_truncated;
+	int32_t		pad;
+	uint64_t	raw_len;
+} SerialRecord;
 
 struct CsvReader
 {
@@ -107,6 +143,23 @@ struct CsvReader
 	char	  **ptrs;
 	int			nfields;
 	int			fields_cap;
+
+	/* parse thread (csv_reader_start_thread); NULL-initialised otherwise */
+	bool		threaded;
+	pthread_t	thread;
+	pthread_mutex_t mutex;
+	pthread_cond_t has_data;	/* a batch was queued, or the thread ended */
+	pthread_cond_t has_space;	/* a batch was consumed, or stop was asked */
+	RecordBatch *queue_head;	/* batches ready for the consumer */
+	RecordBatch *queue_tail;
+	int			nqueued;
+	RecordBatch *free_batches;
+	bool		thread_done;
+	int			thread_rc;		/* 0 at end of input, -1 on error */
+	bool		stop;
+	RecordBatch *current;		/* the consumer's batch */
+	char	  **out_ptrs;		/* the consumer's field pointers */
+	int			out_cap;
 };
 
 static int
@@ -124,6 +177,9 @@ csv_reader_default_options(CsvReaderOptions *opts)
 	opts->header_room = 0;
 	opts->chunk_size = DEFAULT_CHUNK_SIZE;
 	opts->skip_bom = true;
+	opts->batch_size = DEFAULT_BATCH_SIZE;
+	opts->wait_hook = NULL;
+	opts->wait_arg = NULL;
 }
 
 /* Allocates a reader; NULL when out of memory. */
@@ -139,6 +195,8 @@ csv_reader_create(const CsvReaderOptions *opts, CsvReadFn read_fn, void *read_ar
 		r->opts.chunk_size = DEFAULT_CHUNK_SIZE;
 	if (r->opts.max_field_size == 0)
 		r->opts.max_field_size = DEFAULT_MAX_FIELD_SIZE;
+	if (r->opts.batch_size == 0)
+		r->opts.batch_size = DEFAULT_BATCH_SIZE;
 	r->max_fields = DEFAULT_MAX_FIELDS;
 	r->read_fn = read_fn;
 	r->read_arg = read_arg;
@@ -165,17 +223,23 @@ csv_reader_create(const CsvReaderOptions *opts, CsvReadFn read_fn, void *read_ar
 	return r;
 }
 
+static void stop_thread(CsvReader *r);
+static void free_batches(RecordBatch *b);
+
 void
 csv_reader_free(CsvReader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->threaded)
+		stop_thread(r);
 	csv_free(&r->parser);
 	free(r->buf);
 	free(r->arena);
 	free(r->offsets);
 	free(r->lengths);
 	free(r->ptrs);
+	free(r->out_ptrs);
 	free(r);
 }
 
@@ -645,12 +709,9 @@ finish_input(CsvReader *r, CsvRecord *rec)
 	return 1;
 }
 
-/*
- * Returns the next record: 1 when *rec is filled, 0 at the end of input,
- * -1 on error (see csv_reader_error).  Blank lines are skipped.
- */
-int
-csv_reader_next(CsvReader *r, CsvRecord *rec)
+/* Parses the next record in the calling thread; see csv_reader_next. */
+static int
+parse_next(CsvReader *r, CsvRecord *rec)
 {
 	if (r->error)
 		return -1;
@@ -714,4 +775,388 @@ csv_reader_next(CsvReader *r, CsvRecord *rec)
 				r->in_record = false;
 		}
 	}
+}
+
+/* ---------------------------------------------------------------------
+ * Parsing on a second thread
+ *
+ * csv_reader_start_thread() moves parse_next() to a thread of its own,
+ * which serialises records into batches; csv_reader_next() then hands them
+ * out one by one.  At most MAX_QUEUED_BATCHES wait in the queue, so memory
+ * stays bounded.  The thread runs only this file's code, libcsv, libc and
+ * read_fn, and has every signal blocked.
+ * ---------------------------------------------------------------------
+ */
+
+static RecordBatch *
+new_batch(size_t cap)
+{
+	RecordBatch *b = malloc(sizeof(RecordBatch));
+
+	if (b == NULL)
+		return NULL;
+	b->data = malloc(cap);
+	if (b->data == NULL)
+	{
+		free(b);
+		return NULL;
+	}
+	b->cap = cap;
+	b->used = 0;
+	b->read_pos = 0;
+	b->next = NULL;
+	return b;
+}
+
+static void
+free_batches(RecordBatch *b)
+{
+	while (b != NULL)
+	{
+		RecordBatch *next = b->next;
+
+		free(b->data);
+		free(b);
+		b = next;
+	}
+}
+
+/* Bytes a record takes in a batch. */
+static size_t
+serial_size(const CsvRecord *rec, size_t header_room)
+{
+	size_t		size = ALIGN_UP(sizeof(SerialRecord));
+
+	if (rec->fields != NULL)
+	{
+		size += ALIGN_UP(rec->nfields * sizeof(uint64_t));
+		for (int i = 0; i < rec->nfields; i++)
+			size = ALIGN_UP(size) + header_room + rec->lengths[i];
+	}
+	return ALIGN_UP(ALIGN_UP(size) + rec->raw_len);
+}
+
+/* Appends a record to a batch, growing it if the record does not fit. */
+static bool
+append_record(RecordBatch *b, const CsvRecord *rec, size_t header_room)
+{
+	size_t		need = serial_size(rec, header_room);
+	SerialRecord hdr;
+	size_t		pos;
+
+	if (b->used + need > b->cap)
+	{
+		size_t		newcap = b->cap * 2;
+		char	   *p;
+
+		while (newcap < b->used + need)
+			newcap *= 2;
+		p = realloc(b->data, newcap);
+		if (p == NULL)
+			return false;
+		b->data = p;
+		b->cap = newcap;
+	}
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.line = rec->line;
+	hdr.status = rec->status;
+	hdr.bad_field = rec->bad_field;
+	hdr.nfields = rec->nfields;
+	hdr.has_fields = rec->fields != NULL;
+	hdr.raw_truncated = rec->raw_truncated;
+	hdr.raw_len = rec->raw_len;
+	pos = b->used;
+	memcpy(b->data + pos, &hdr, sizeof(hdr));
+	pos += ALIGN_UP(sizeof(SerialRecord));
+	if (rec->fields != NULL)
+	{
+		uint64_t   *lengths = (uint64_t *) (b->data + pos);
+
+		for (int i = 0; i < rec->nfields; i++)
+			lengths[i] = rec->lengths[i];
+		pos += ALIGN_UP(rec->nfields * sizeof(uint64_t));
+		for (int i = 0; i < rec->nfields; i++)
+		{
+			pos = ALIGN_UP(pos) + header_room;
+			memcpy(b->data + pos, rec->fields[i], rec->lengths[i]);
+			pos += rec->lengths[i];
+		}
+	}
+	pos = ALIGN_UP(pos);
+	memcpy(b->data + pos, rec->raw, rec->raw_len);
+	b->used += need;
+	return true;
+}
+
+/* Reads the record at the consumer's position of the current batch. */
+static bool
+decode_record(CsvReader *r, CsvRecord *rec)
+{
+	RecordBatch *b = r->current;
+	SerialRecord hdr;
+	size_t		pos = b->read_pos;
+	size_t		start = pos;
+
+	memcpy(&hdr, b->data + pos, sizeof(hdr));
+	pos += ALIGN_UP(sizeof(SerialRecord));
+	rec->line = hdr.line;
+	rec->status = (CsvRecordStatus) hdr.status;
+	rec->bad_field = hdr.bad_field;
+	rec->nfields = hdr.nfields;
+	rec->raw_truncated = hdr.raw_truncated;
+	rec->raw_len = hdr.raw_len;
+	rec->fields = NULL;
+	rec->lengths = NULL;
+	if (hdr.has_fields)
+	{
+		if (hdr.nfields > r->out_cap)
+		{
+			int			newcap = r->out_cap ? r->out_cap : 64;
+			char	  **p;
+
+			while (newcap < hdr.nfields)
+				newcap *= 2;
+			p = realloc(r->out_ptrs, newcap * sizeof(char *));
+			if (p == NULL)
+			{
+				r->error = CSV_READER_OUT_OF_MEMORY;
+				return false;
+			}
+			r->out_ptrs = p;
+			r->out_cap = newcap;
+		}
+		/* uint64_t and size_t are the same on every platform we build on */
+		rec->lengths = (size_t *) (b->data + pos);
+		pos += ALIGN_UP(hdr.nfields * sizeof(uint64_t));
+		for (int i = 0; i < hdr.nfields; i++)
+		{
+			pos = ALIGN_UP(pos) + r->opts.header_room;
+			r->out_ptrs[i] = b->data + pos;
+			pos += rec->lengths[i];
+		}
+		rec->fields = r->out_ptrs;
+	}
+	pos = ALIGN_UP(pos);
+	rec->raw = b->data + pos;
+	pos = ALIGN_UP(pos + hdr.raw_len);
+	b->read_pos = pos;
+	(void) start;
+	return true;
+}
+
+/* Producer: a batch to fill, waiting while the queue is full; NULL on stop. */
+static RecordBatch *
+producer_take_batch(CsvReader *r)
+{
+	RecordBatch *b = NULL;
+
+	pthread_mutex_lock(&r->mutex);
+	while (!r->stop && r->nqueued >= MAX_QUEUED_BATCHES)
+		pthread_cond_wait(&r->has_space, &r->mutex);
+	if (!r->stop)
+	{
+		b = r->free_batches;
+		if (b != NULL)
+		{
+			r->free_batches = b->next;
+			b->next = NULL;
+			b->used = b->read_pos = 0;
+		}
+	}
+	pthread_mutex_unlock(&r->mutex);
+	if (b == NULL && !r->stop)
+		b = new_batch(r->opts.batch_size + 4096);
+	return b;
+}
+
+static void
+producer_queue_batch(CsvReader *r, RecordBatch *b)
+{
+	pthread_mutex_lock(&r->mutex);
+	if (r->queue_tail)
+		r->queue_tail->next = b;
+	else
+		r->queue_head = b;
+	r->queue_tail = b;
+	r->nqueued++;
+	pthread_cond_signal(&r->has_data);
+	pthread_mutex_unlock(&r->mutex);
+}
+
+static void *
+parse_thread_main(void *arg)
+{
+	CsvReader  *r = arg;
+	RecordBatch *b = NULL;
+	CsvRecord	rec;
+	int			rc = 0;
+
+	for (;;)
+	{
+		if (__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+			break;
+		if (b == NULL && (b = producer_take_batch(r)) == NULL)
+		{
+			if (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+			{
+				r->error = CSV_READER_OUT_OF_MEMORY;
+				rc = -1;
+			}
+			break;
+		}
+		rc = parse_next(r, &rec);
+		if (rc <= 0)
+			break;
+		if (!append_record(b, &rec, r->opts.header_room))
+		{
+			r->error = CSV_READER_OUT_OF_MEMORY;
+			rc = -1;
+			break;
+		}
+		if (b->used >= r->opts.batch_size)
+		{
+			producer_queue_batch(r, b);
+			b = NULL;
+		}
+	}
+	if (b != NULL && b->used > 0)
+		producer_queue_batch(r, b);
+	else
+		free_batches(b);
+
+	pthread_mutex_lock(&r->mutex);
+	r->thread_done = true;
+	r->thread_rc = rc < 0 ? -1 : 0;
+	pthread_cond_broadcast(&r->has_data);
+	pthread_mutex_unlock(&r->mutex);
+	return NULL;
+}
+
+/*
+ * Moves parsing to a new thread; records already returned are unaffected.
+ * read_fn is then called on that thread, so it must not use anything that
+ * is not thread-safe.  Returns 0, or -1 if no thread could be started (the
+ * reader then keeps parsing in the calling thread).
+ */
+int
+csv_reader_start_thread(CsvReader *r)
+{
+	sigset_t	all;
+	sigset_t	old;
+	int			rc;
+
+	if (r->threaded || r->error)
+		return -1;
+	if (pthread_mutex_init(&r->mutex, NULL) != 0)
+		return -1;
+	pthread_cond_init(&r->has_data, NULL);
+	pthread_cond_init(&r->has_space, NULL);
+
+	/* the thread inherits this mask: signals stay with the calling thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&r->thread, NULL, parse_thread_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+	{
+		pthread_cond_destroy(&r->has_data);
+		pthread_cond_destroy(&r->has_space);
+		pthread_mutex_destroy(&r->mutex);
+		return -1;
+	}
+	r->threaded = true;
+	return 0;
+}
+
+/* Stops the parse thread, waits for it and frees its batches. */
+static void
+stop_thread(CsvReader *r)
+{
+	pthread_mutex_lock(&r->mutex);
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&r->has_space);
+	pthread_mutex_unlock(&r->mutex);
+	pthread_join(r->thread, NULL);
+
+	free_batches(r->current);
+	free_batches(r->queue_head);
+	free_batches(r->free_batches);
+	r->current = r->queue_head = r->queue_tail = r->free_batches = NULL;
+	pthread_cond_destroy(&r->has_data);
+	pthread_cond_destroy(&r->has_space);
+	pthread_mutex_destroy(&r->mutex);
+	r->threaded = false;
+}
+
+/* Consumer side of csv_reader_next() once the thread runs. */
+static int
+next_from_thread(CsvReader *r, CsvRecord *rec)
+{
+	for (;;)
+	{
+		if (r->current != NULL && r->current->read_pos < r->current->used)
+			return decode_record(r, rec) ? 1 : -1;
+
+		pthread_mutex_lock(&r->mutex);
+		if (r->current != NULL)
+		{
+			/* recycle it, unless one huge record made it grow */
+			if (r->current->cap <= 4 * (r->opts.batch_size + 4096))
+			{
+				r->current->next = r->free_batches;
+				r->free_batches = r->current;
+			}
+			else
+				free_batches(r->current);
+			r->current = NULL;
+			pthread_cond_signal(&r->has_space);
+		}
+		while (r->queue_head == NULL && !r->thread_done)
+		{
+			struct timespec deadline;
+
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_nsec += WAIT_HOOK_INTERVAL_NS;
+			if (deadline.tv_nsec >= 1000000000)
+			{
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000;
+			}
+			if (pthread_cond_timedwait(&r->has_data, &r->mutex, &deadline) == ETIMEDOUT &&
+				r->opts.wait_hook != NULL)
+			{
+				/* the hook may not return (an error in the server): unlock */
+				pthread_mutex_unlock(&r->mutex);
+				r->opts.wait_hook(r->opts.wait_arg);
+				pthread_mutex_lock(&r->mutex);
+			}
+		}
+		if (r->queue_head != NULL)
+		{
+			r->current = r->queue_head;
+			r->queue_head = r->current->next;
+			if (r->queue_head == NULL)
+				r->queue_tail = NULL;
+			r->current->next = NULL;
+			r->nqueued--;
+			pthread_mutex_unlock(&r->mutex);
+			continue;
+		}
+		/* the thread is done and everything is consumed */
+		pthread_mutex_unlock(&r->mutex);
+		return r->thread_rc;
+	}
+}
+
+/*
+ * Returns the next record: 1 when *rec is filled, 0 at the end of input,
+ * -1 on error (see csv_reader_error).  Blank lines are skipped.
+ */
+int
+csv_reader_next(CsvReader *r, CsvRecord *rec)
+{
+	if (r->threaded)
+		return next_from_thread(r, rec);
+	return parse_next(r, rec);
 }

@@ -37,8 +37,8 @@ typedef enum CsvRecordStatus
 } CsvRecordStatus;
 
 /*
- * One record.  All pointers stay valid until the next csv_reader_next()
- * call.  Fields are stored only for well-formed records; nfields is always
+ * One record.  All pointers stay valid until the next csv_reader_next() or
+ * csv_reader_start_thread() call.  Fields are stored only for well-formed records; nfields is always
  * the number of fields libcsv saw.
  */
 typedef struct CsvRecord
@@ -67,6 +67,10 @@ typedef struct CsvReaderOptions
 	size_t		header_room;	/* free bytes kept before each field */
 	size_t		chunk_size;		/* bytes asked of read_fn per call */
 	bool		skip_bom;		/* drop a UTF-8 byte order mark at the start */
+	size_t		batch_size;		/* parse thread: bytes of records per hand-over */
+	/* parse thread: called every 50 ms while the consumer waits for records */
+	void		(*wait_hook) (void *arg);
+	void	   *wait_arg;
 } CsvReaderOptions;
 
 /* Errors of csv_reader_next() (the record status is something else). */
@@ -85,6 +89,7 @@ extern CsvReader *csv_reader_create(const CsvReaderOptions *opts,
 extern int	csv_reader_next(CsvReader *reader, CsvRecord *record);
 extern CsvReaderError csv_reader_error(const CsvReader *reader);
 extern void csv_reader_set_max_fields(CsvReader *reader, int max_fields);
+extern int	csv_reader_start_thread(CsvReader *reader);
 extern void csv_reader_free(CsvReader *reader);
 
 /* UTF-8 check used on every field: CSV_RECORD_OK, _NUL_BYTE or _INVALID_UTF8. */

@@ -20,6 +20,9 @@ char	   *medallion_landing_dir = NULL;
 /* medallion.max_field_size: longest CSV field accepted, in bytes */
 int			medallion_max_field_size = 1024 * 1024;
 
+/* medallion.parallel_parse: parse CSV on a second thread while loading */
+bool		medallion_parallel_parse = true;
+
 void		_PG_init(void);
 
 void
@@ -47,7 +50,19 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("medallion.parallel_parse",
+							 "Parses CSV files on a second thread while the backend inserts.",
+							 "The thread runs only the CSV parser and reads the file; "
+							 "everything touching the database stays in the backend.",
+							 &medallion_parallel_parse,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("medallion");
+
+	RegisterResourceReleaseCallback(medallion_bronze_release, NULL);
 }
 
 /*

@@ -15,11 +15,13 @@
 #include "access/heapam.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
+#include "utils/resowner.h"
 #include "utils/relcache.h"
 
 /* settings (medallion.c) */
 extern char *medallion_landing_dir;
 extern int	medallion_max_field_size;
+extern bool medallion_parallel_parse;
 
 /* medallion.c: run SQL with search_path = pg_catalog, pg_temp */
 extern int	medallion_pin_search_path(void);
@@ -31,6 +33,10 @@ extern void medallion_restore_gucs(int nest_level);
  * an application's own advisory locks.
  */
 #define MEDALLION_LOCK_INGEST	0x6D640001	/* one source and file size */
+
+/* bronze.c */
+extern void medallion_bronze_release(ResourceReleasePhase phase, bool isCommit,
+									 bool isTopLevel, void *arg);
 
 /* bulk_insert.c: the multi-insert path COPY uses */
 #define BULK_MAX_TUPLES		1000

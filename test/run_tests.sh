@@ -50,24 +50,27 @@ count_regress() {
     echo "$name: $ok passed, $notok failed"
 }
 
-echo "== unit tests (pure C cores, ASan + UBSan)"
+echo "== unit tests (pure C cores, with ASan + UBSan, then with TSan)"
 PURE_SOURCES="src/csv_reader.c"
 for t in test/unit/*_test.c; do
-    name=$(basename "$t" .c)
-    if clang -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Isrc \
-        -o "$WORK/$name" "$t" $PURE_SOURCES -lcsv $(pkg-config --libs json-c) \
-        >"$WORK/$name.build.log" 2>&1; then
-        "$WORK/$name" >"$WORK/$name.tap" 2>&1
-        rc=$?
-        count_tap "$name" "$WORK/$name.tap"
-        if [ $rc -ne 0 ] && ! grep -q '^not ok' "$WORK/$name.tap"; then
-            echo "$name exited with $rc:"; tail -20 "$WORK/$name.tap"
-            FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
+    for san in "address,undefined" "thread"; do
+        name="$(basename "$t" .c) [${san%%,*}]"
+        bin="$WORK/$(basename "$t" .c).${san%%,*}"
+        if clang -O1 -g -fsanitize=$san -fno-sanitize-recover=all -Isrc \
+            -o "$bin" "$t" $PURE_SOURCES -lcsv $(pkg-config --libs json-c) -pthread \
+            >"$bin.build.log" 2>&1; then
+            "$bin" >"$bin.tap" 2>&1
+            rc=$?
+            count_tap "$name" "$bin.tap"
+            if [ $rc -ne 0 ] && ! grep -q '^not ok' "$bin.tap"; then
+                echo "$name exited with $rc:"; tail -30 "$bin.tap"
+                FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
+            fi
+        else
+            cat "$bin.build.log"
+            FAILED=$((FAILED + 1)); FAILURES+=("$name (build)")
         fi
-    else
-        cat "$WORK/$name.build.log"
-        FAILED=$((FAILED + 1)); FAILURES+=("$name (build)")
-    fi
+    done
 done
 
 echo "== cluster on port $PORT"
@@ -84,6 +87,9 @@ cp -a test/data/. "$DATA/"
 cp test/data/landing_customers.csv "$DATA/landing/customers_1.csv"
 cp test/data/customers_basic.csv "$DATA/outside/secret.csv"
 ln -s ../outside/secret.csv "$DATA/landing/escape.csv"
+python3 test/bench/gen_data.py --out "$DATA/big" --customers 1000 --products 500 \
+    --orders 60000 --only sales_orders --seed 3
+mv "$DATA/big/sales_orders.csv" "$DATA/big_orders.csv"
 chown -R postgres:postgres "$DATA"
 chmod -R a+rX "$DATA"
 

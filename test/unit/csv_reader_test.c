@@ -4,7 +4,9 @@
  *
  * Every case is run with several read sizes (1, 2, 3, 7 bytes and 64 kB) so
  * that records, quotes, CRLF pairs and the BOM split across reads are
- * covered.  Output is TAP.
+ * covered, and each of those both in the calling thread and on a parse
+ * thread (started after the first record, as the loader does), with batches
+ * of one record and of the default size.  Output is TAP.
  */
 #include "csv_reader.h"
 
@@ -66,8 +68,18 @@ append_escaped(char **out, const char *s, size_t len)
 }
 
 /* Reads all records of input, describing them one per line. */
+typedef enum Mode
+{
+	MODE_SYNC,
+	MODE_THREAD_TINY_BATCHES,
+	MODE_THREAD
+} Mode;
+
+static const char *mode_names[] = {"sync", "thread, 1-byte batches", "thread"};
+
 static char *
-describe(const char *input, size_t len, size_t step, size_t max_field, char delim)
+describe(const char *input, size_t len, size_t step, size_t max_field, char delim,
+		 Mode mode)
 {
 	static char out[65536];
 	char	   *o = out;
@@ -83,6 +95,8 @@ describe(const char *input, size_t len, size_t step, size_t max_field, char deli
 	opts.delimiter = delim;
 	if (max_field)
 		opts.max_field_size = max_field;
+	if (mode == MODE_THREAD_TINY_BATCHES)
+		opts.batch_size = 1;
 	r = csv_reader_create(&opts, mem_read, &in);
 	while ((rc = csv_reader_next(r, &rec)) == 1)
 	{
@@ -110,6 +124,9 @@ describe(const char *input, size_t len, size_t step, size_t max_field, char deli
 		}
 		*o++ = ';';
 		*o = '\0';
+		/* as the loader does: the header in this thread, the rest on another */
+		if (mode != MODE_SYNC && rec.line == 1 && csv_reader_start_thread(r) != 0)
+			o += sprintf(o, "<thread not started>");
 	}
 	if (rc < 0)
 		o += sprintf(o, "ERROR %d", (int) csv_reader_error(r));
@@ -126,20 +143,22 @@ check_full(const char *name, const char *input, size_t len, size_t max_field,
 {
 	static const size_t steps[] = {1, 2, 3, 7, 65536};
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-	{
-		const char *got = describe(input, len, steps[i], max_field, delim);
-
-		tests++;
-		if (strcmp(got, expected) == 0)
-			printf("ok %d - %s (reads of %zu)\n", tests, name, steps[i]);
-		else
+	for (int mode = MODE_SYNC; mode <= MODE_THREAD; mode++)
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		{
-			failures++;
-			printf("not ok %d - %s (reads of %zu)\n#   expected: %s\n#        got: %s\n",
-				   tests, name, steps[i], expected, got);
+			const char *got = describe(input, len, steps[i], max_field, delim, mode);
+
+			tests++;
+			if (strcmp(got, expected) == 0)
+				printf("ok %d - %s (reads of %zu, %s)\n", tests, name, steps[i],
+					   mode_names[mode]);
+			else
+			{
+				failures++;
+				printf("not ok %d - %s (reads of %zu, %s)\n#   expected: %s\n#        got: %s\n",
+					   tests, name, steps[i], mode_names[mode], expected, got);
+			}
 		}
-	}
 }
 
 #define CHECK(name, input, expected) \
