@@ -931,6 +931,7 @@ load_records(IngestState *st)
 		st->refusal = read_header(st, &rec);
 	if (st->refusal)
 		goto done;
+	report_progress(st);
 
 	add_new_columns(st);
 

@@ -110,6 +110,22 @@ count_regress isolation "$WORK/isolation.log"
 
 stop_cluster "$CLUSTER"
 
+echo "== TAP tests (test/t, PostgreSQL::Test::Cluster, as the postgres user)"
+TAPDIR=$WORK/tap
+mkdir -p "$TAPDIR"
+cp -r test/t "$TAPDIR/"
+chown -R postgres:postgres "$TAPDIR"
+(cd "$TAPDIR" && runuser -u postgres -- env PATH="$PGBIN:$PATH" TESTDIR="$TAPDIR" \
+    PG_REGRESS="$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+    MEDALLION_DATA="$DATA" MEDALLION_SRC="$ROOT" \
+    prove -v -I "$(pg_config --pkglibdir)/pgxs/src/test/perl" t/*.pl) >"$WORK/tap.log" 2>&1
+count_tap tap "$WORK/tap.log"
+# a script that died part-way has fewer "ok" lines than it planned
+if grep -qE '^Result: FAIL' "$WORK/tap.log" && ! grep -qE '^not ok' "$WORK/tap.log"; then
+    grep -E 'Dubious|Parse errors|Wstat|died' "$WORK/tap.log"
+    FAILED=$((FAILED + 1)); FAILURES+=("tap (a script died)")
+fi
+
 echo
 if [ ${#FAILURES[@]} -gt 0 ]; then
     echo "failed: ${FAILURES[*]}"
