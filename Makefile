@@ -5,7 +5,12 @@ OBJS = \
 	src/medallion.o \
 	src/csv_reader.o \
 	src/bulk_insert.o \
-	src/bronze.o
+	src/bronze.o \
+	src/values.o \
+	src/values_sql.o \
+	src/json_items.o \
+	src/parse.o \
+	src/silver.o
 
 EXTENSION = medallion
 DATA = medallion--1.0.sql

@@ -195,6 +195,403 @@ COMMENT ON FUNCTION @extschema@.medallion_ingest_csv(text, text, boolean)
 REVOKE ALL ON FUNCTION @extschema@.medallion_ingest_csv(text, text, boolean) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
+-- Silver (SPEC section 4)
+-------------------------------------------------------------------------------
+
+ALTER TABLE medallion.batches
+    ADD COLUMN parsed_at timestamptz,
+    ADD COLUMN silver_at timestamptz;
+COMMENT ON COLUMN medallion.batches.parsed_at IS 'when medallion_parse_products parsed the batch''s JSON fields (sales, sales_orders)';
+COMMENT ON COLUMN medallion.batches.silver_at IS 'when medallion_refresh_silver took the batch into silver';
+
+CREATE TABLE medallion.state_timezones (
+    state text PRIMARY KEY CHECK (state ~ '^[A-Z]{2}$'),
+    timezone text NOT NULL
+);
+COMMENT ON TABLE medallion.state_timezones IS 'US state code to the IANA time zone of most of its population; editable';
+COMMENT ON COLUMN medallion.state_timezones.state IS 'two-letter code (50 states, DC, PR)';
+COMMENT ON COLUMN medallion.state_timezones.timezone IS 'IANA time zone name';
+INSERT INTO medallion.state_timezones (state, timezone) VALUES
+    ('AK', 'America/Anchorage'), ('AL', 'America/Chicago'), ('AR', 'America/Chicago'),
+    ('AZ', 'America/Phoenix'), ('CA', 'America/Los_Angeles'), ('CO', 'America/Denver'),
+    ('CT', 'America/New_York'), ('DC', 'America/New_York'), ('DE', 'America/New_York'),
+    ('FL', 'America/New_York'), ('GA', 'America/New_York'), ('HI', 'Pacific/Honolulu'),
+    ('IA', 'America/Chicago'), ('ID', 'America/Boise'), ('IL', 'America/Chicago'),
+    ('IN', 'America/Indiana/Indianapolis'), ('KS', 'America/Chicago'), ('KY', 'America/New_York'),
+    ('LA', 'America/Chicago'), ('MA', 'America/New_York'), ('MD', 'America/New_York'),
+    ('ME', 'America/New_York'), ('MI', 'America/Detroit'), ('MN', 'America/Chicago'),
+    ('MO', 'America/Chicago'), ('MS', 'America/Chicago'), ('MT', 'America/Denver'),
+    ('NC', 'America/New_York'), ('ND', 'America/Chicago'), ('NE', 'America/Chicago'),
+    ('NH', 'America/New_York'), ('NJ', 'America/New_York'), ('NM', 'America/Denver'),
+    ('NV', 'America/Los_Angeles'), ('NY', 'America/New_York'), ('OH', 'America/New_York'),
+    ('OK', 'America/Chicago'), ('OR', 'America/Los_Angeles'), ('PA', 'America/New_York'),
+    ('PR', 'America/Puerto_Rico'), ('RI', 'America/New_York'), ('SC', 'America/New_York'),
+    ('SD', 'America/Chicago'), ('TN', 'America/Chicago'), ('TX', 'America/Chicago'),
+    ('UT', 'America/Denver'), ('VA', 'America/New_York'), ('VT', 'America/New_York'),
+    ('WA', 'America/Los_Angeles'), ('WI', 'America/Chicago'), ('WV', 'America/New_York'),
+    ('WY', 'America/Denver');
+
+-- Typed records: one row per bronze record, with every field typed and
+-- standardised once, when its batch enters silver.  The cross-record steps
+-- (versions, duplicates, later records winning, product precedence) work
+-- from these.  Internal to medallion; the silver tables below are the API.
+
+CREATE TABLE silver.customer_records (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    customer_id bigint NOT NULL,
+    version_start timestamptz NOT NULL,
+    own_end timestamptz,
+    customer_name text,
+    state text,
+    email text,
+    phone text,
+    tax_id text,
+    tax_code text,
+    city text,
+    postcode text,
+    street text,
+    number text,
+    unit text,
+    region text,
+    district text,
+    lon numeric,
+    lat numeric,
+    ship_to_address text,
+    units_purchased bigint,
+    loyalty_segment integer,
+    PRIMARY KEY (batch_id, line)
+);
+CREATE INDEX customer_records_customer_idx ON silver.customer_records (customer_id);
+COMMENT ON TABLE silver.customer_records IS 'internal: valid bronze customer rows, typed and standardised';
+
+CREATE TABLE silver.product_records (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    product_id text NOT NULL,
+    product_name text,
+    product_category text,
+    price numeric,
+    ean13 text,
+    ean5 text,
+    unit text,
+    PRIMARY KEY (batch_id, line)
+);
+CREATE INDEX product_records_product_idx ON silver.product_records (product_id);
+COMMENT ON TABLE silver.product_records IS 'internal: valid bronze product catalog rows, typed';
+
+CREATE TABLE silver.sales_records (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    record_hash bytea NOT NULL,
+    customer_id bigint,
+    order_date date,
+    amount numeric,
+    product_id text,
+    product_name text,
+    json_name text,
+    product_category text,
+    price numeric,
+    curr text,
+    quantity bigint NOT NULL,
+    problem text,
+    problem_detail text,
+    admitted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (batch_id, line)
+);
+CREATE INDEX sales_records_product_idx ON silver.sales_records (product_id) WHERE admitted;
+COMMENT ON TABLE silver.sales_records IS 'internal: bronze sales rows, typed and parsed; problem names the first permanent rule broken';
+
+CREATE TABLE silver.order_records (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    order_number text,
+    customer_id bigint,
+    order_datetime timestamptz,
+    order_date date,
+    number_of_line_items integer,
+    item_count integer,
+    promo_info jsonb,
+    problem text,
+    problem_detail text,
+    admitted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (batch_id, line)
+);
+CREATE INDEX order_records_number_idx ON silver.order_records (order_number) WHERE admitted;
+COMMENT ON TABLE silver.order_records IS 'internal: bronze sales_orders rows, typed and parsed; problem names the first permanent rule broken';
+
+CREATE TABLE silver.order_record_items (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    item_no integer NOT NULL,
+    product_id text NOT NULL,
+    qty bigint NOT NULL,
+    price numeric,
+    curr text,
+    name text,
+    unit text,
+    promotion_info jsonb,
+    PRIMARY KEY (batch_id, line, item_no)
+);
+CREATE INDEX order_record_items_product_idx ON silver.order_record_items (product_id);
+COMMENT ON TABLE silver.order_record_items IS 'internal: the items of structurally valid sales_orders rows';
+
+CREATE TABLE silver.order_record_clicks (
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    click_no integer NOT NULL,
+    product_id text NOT NULL,
+    clicks bigint NOT NULL,
+    PRIMARY KEY (batch_id, line, click_no)
+);
+COMMENT ON TABLE silver.order_record_clicks IS 'internal: the clicked_items of structurally valid sales_orders rows';
+
+-- The silver tables
+
+CREATE TABLE silver.customers (
+    customer_id bigint NOT NULL,
+    valid_from timestamptz NOT NULL,
+    valid_to timestamptz,
+    is_current boolean NOT NULL,
+    customer_name text,
+    state text,
+    timezone text,
+    email text,
+    phone text,
+    tax_id text,
+    tax_code text,
+    city text,
+    postcode text,
+    street text,
+    number text,
+    unit text,
+    region text,
+    district text,
+    lon numeric,
+    lat numeric,
+    ship_to_address text,
+    units_purchased bigint,
+    loyalty_segment integer,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL,
+    PRIMARY KEY (customer_id, valid_from)
+);
+CREATE INDEX customers_current_idx ON silver.customers (customer_id) WHERE is_current;
+COMMENT ON TABLE silver.customers IS 'customers, SCD type 2: one row per version';
+COMMENT ON COLUMN silver.customers.customer_id IS 'customer id (a positive integer)';
+COMMENT ON COLUMN silver.customers.valid_from IS 'version start: valid_from of the CSV row (unix seconds), else the batch''s load time';
+COMMENT ON COLUMN silver.customers.valid_to IS 'version end: the next version''s start, else valid_to of the CSV row, else open (NULL)';
+COMMENT ON COLUMN silver.customers.is_current IS 'the version is in force at the last refresh';
+COMMENT ON COLUMN silver.customers.customer_name IS 'name, trimmed, runs of whitespace collapsed';
+COMMENT ON COLUMN silver.customers.state IS 'state code, upper-case; NULL unless in medallion.state_timezones';
+COMMENT ON COLUMN silver.customers.timezone IS 'IANA time zone of the state';
+COMMENT ON COLUMN silver.customers.email IS 'email, lower-case; NULL when not a valid address';
+COMMENT ON COLUMN silver.customers.phone IS 'phone in E.164 (+1 and ten digits); NULL when not a valid US number';
+COMMENT ON COLUMN silver.customers.loyalty_segment IS 'loyalty segment (an integer)';
+COMMENT ON COLUMN silver.customers._batch_id IS 'batch of the bronze row the version came from';
+COMMENT ON COLUMN silver.customers._line IS 'line of the bronze row the version came from';
+
+CREATE TABLE silver.products (
+    product_id text PRIMARY KEY,
+    product_name text,
+    product_category text NOT NULL,
+    price numeric,
+    curr text,
+    ean13 text,
+    ean5 text,
+    unit text,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+COMMENT ON TABLE silver.products IS 'products, SCD type 1: each attribute from the catalog, else the newest sale, else the newest order item';
+COMMENT ON COLUMN silver.products.product_category IS 'category; UNKNOWN when no source names one';
+COMMENT ON COLUMN silver.products.price IS 'price: the catalog''s sales_price, else the newest sale''s JSON price, else the newest order item''s own price';
+COMMENT ON COLUMN silver.products._batch_id IS 'batch of the highest-precedence record of the product';
+COMMENT ON COLUMN silver.products._line IS 'line of the highest-precedence record of the product';
+
+CREATE TABLE silver.sales (
+    record_hash bytea PRIMARY KEY,
+    customer_id bigint NOT NULL,
+    order_date date NOT NULL,
+    product_id text NOT NULL,
+    product_name text,
+    product_category text NOT NULL,
+    quantity bigint NOT NULL,
+    amount numeric NOT NULL,
+    price numeric,
+    curr text,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL
+);
+CREATE INDEX sales_order_date_idx ON silver.sales (order_date);
+CREATE INDEX sales_customer_idx ON silver.sales (customer_id);
+CREATE INDEX sales_product_idx ON silver.sales (product_id);
+COMMENT ON TABLE silver.sales IS 'one row per distinct sales record (identical records across all files are one sale)';
+COMMENT ON COLUMN silver.sales.record_hash IS 'MD5 of the bronze text of every source column: the identity of the sale';
+COMMENT ON COLUMN silver.sales.quantity IS 'the product JSON''s qty when a positive integer, else 1';
+COMMENT ON COLUMN silver.sales.amount IS 'total_price';
+COMMENT ON COLUMN silver.sales.product_category IS 'the row''s product_category; UNKNOWN when empty';
+COMMENT ON COLUMN silver.sales._batch_id IS 'batch of the first admitted record of the sale';
+
+CREATE TABLE silver.orders (
+    order_number text PRIMARY KEY,
+    customer_id bigint NOT NULL,
+    order_datetime timestamptz NOT NULL,
+    order_date date NOT NULL,
+    number_of_line_items integer,
+    item_count integer NOT NULL,
+    promo_info jsonb,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL
+);
+CREATE INDEX orders_order_date_idx ON silver.orders (order_date);
+CREATE INDEX orders_customer_idx ON silver.orders (customer_id);
+COMMENT ON TABLE silver.orders IS 'orders: the latest valid record of each order_number';
+COMMENT ON COLUMN silver.orders.order_date IS 'UTC date of order_datetime';
+COMMENT ON COLUMN silver.orders.promo_info IS 'the JSON array given, or the plain code as a JSON string';
+
+CREATE TABLE silver.order_items (
+    order_number text NOT NULL,
+    item_no integer NOT NULL,
+    product_id text NOT NULL,
+    qty bigint NOT NULL,
+    price numeric,
+    unit_price numeric NOT NULL,
+    amount numeric NOT NULL,
+    curr text,
+    name text,
+    unit text,
+    promotion_info jsonb,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL,
+    PRIMARY KEY (order_number, item_no)
+);
+CREATE INDEX order_items_product_idx ON silver.order_items (product_id);
+COMMENT ON TABLE silver.order_items IS 'items of silver.orders';
+COMMENT ON COLUMN silver.order_items.item_no IS 'position in ordered_products, from 1';
+COMMENT ON COLUMN silver.order_items.price IS 'the item''s own price, NULL when it had none';
+COMMENT ON COLUMN silver.order_items.unit_price IS 'own price, else the product''s price as resolved at the last refresh';
+COMMENT ON COLUMN silver.order_items.amount IS 'qty * unit_price (gross; promotions are kept, not applied)';
+
+CREATE TABLE silver.order_clicks (
+    order_number text NOT NULL,
+    click_no integer NOT NULL,
+    product_id text NOT NULL,
+    clicks bigint NOT NULL,
+    _batch_id bigint NOT NULL,
+    _line bigint NOT NULL,
+    PRIMARY KEY (order_number, click_no)
+);
+COMMENT ON TABLE silver.order_clicks IS 'clicked_items of silver.orders';
+
+CREATE TABLE silver.quarantine (
+    quarantine_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source text NOT NULL,
+    batch_id bigint NOT NULL,
+    line bigint NOT NULL,
+    record jsonb NOT NULL,
+    rule text NOT NULL,
+    reason text NOT NULL,
+    first_seen timestamptz NOT NULL DEFAULT now(),
+    resolved_at timestamptz,
+    UNIQUE (source, batch_id, line)
+);
+CREATE INDEX quarantine_open_idx ON silver.quarantine (source, rule) WHERE resolved_at IS NULL;
+COMMENT ON TABLE silver.quarantine IS 'bronze records that broke a silver rule; unknown_customer, unknown_price and future_order_date are retried on every refresh';
+COMMENT ON COLUMN silver.quarantine.record IS 'the bronze row as JSON';
+COMMENT ON COLUMN silver.quarantine.rule IS 'the rule broken';
+COMMENT ON COLUMN silver.quarantine.reason IS 'what is wrong, in words';
+COMMENT ON COLUMN silver.quarantine.first_seen IS 'when the record was first quarantined';
+COMMENT ON COLUMN silver.quarantine.resolved_at IS 'when a retried record was admitted into silver';
+
+CREATE TABLE medallion.dq_warnings (
+    batch_id bigint NOT NULL REFERENCES medallion.batches,
+    source text NOT NULL,
+    warning text NOT NULL,
+    rows bigint NOT NULL,
+    PRIMARY KEY (batch_id, warning)
+);
+COMMENT ON TABLE medallion.dq_warnings IS 'data-quality warnings per batch: counted, not quarantined';
+
+-- Keys silver changed since gold was last refreshed (see medallion_refresh_gold)
+CREATE TABLE medallion.gold_pending (
+    kind text NOT NULL CHECK (kind IN ('date', 'product', 'customer')),
+    key text NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+COMMENT ON TABLE medallion.gold_pending IS 'internal: dates, products and customers whose gold rows need recomputing';
+
+-------------------------------------------------------------------------------
+-- Typed values (SPEC section 8), for set-based SQL and for DBAs
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION medallion.clean(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'medallion_clean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.clean(text) IS 'trimmed of ASCII whitespace; NULL for an empty value or NULL in any case';
+CREATE FUNCTION medallion.to_bigint(text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'medallion_to_bigint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_bigint(text) IS '[0-9]+ as a bigint (0 and up), else NULL';
+CREATE FUNCTION medallion.to_positive_bigint(text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'medallion_to_positive_bigint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_positive_bigint(text) IS '[0-9]+ from 1 to 2^63-1, else NULL';
+CREATE FUNCTION medallion.to_int(text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'medallion_to_int' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_int(text) IS '[+-]?[0-9]+ within integer, else NULL';
+CREATE FUNCTION medallion.to_numeric(text) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'medallion_to_numeric' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_numeric(text) IS 'numeric syntax without NaN or Infinity, else NULL';
+CREATE FUNCTION medallion.to_date(text) RETURNS date
+    AS 'MODULE_PATHNAME', 'medallion_to_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_date(text) IS 'YYYY-MM-DD only, else NULL';
+CREATE FUNCTION medallion.to_timestamp(text) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'medallion_to_timestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.to_timestamp(text) IS 'unix seconds, YYYY-MM-DD, or YYYY-MM-DD[T ]HH:MM[:SS[.f]] with Z, +HH, +HH:MM or +HHMM (none = UTC); else NULL';
+CREATE FUNCTION medallion.unix_seconds(text) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'medallion_unix_seconds' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.unix_seconds(text) IS 'a non-negative integer of seconds since 1970 as a timestamp, else NULL';
+CREATE FUNCTION medallion.std_email(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'medallion_std_email' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.std_email(text) IS 'lower-cased trimmed address matching ^[^\s@]+@[^\s@]+\.[^\s@]+$, else NULL';
+CREATE FUNCTION medallion.std_phone(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'medallion_std_phone' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.std_phone(text) IS 'E.164 US number (+1 and ten digits), else NULL';
+CREATE FUNCTION medallion.std_name(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'medallion_std_name' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.std_name(text) IS 'trimmed, runs of whitespace collapsed to one space';
+CREATE FUNCTION medallion.std_upper(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'medallion_std_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.std_upper(text) IS 'trimmed, ASCII letters upper-cased';
+
+-------------------------------------------------------------------------------
+-- Silver functions
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.medallion_parse_products()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'medallion_parse_products'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.medallion_parse_products()
+    IS 'types and parses the JSON fields of new sales and sales_orders batches; returns the rows written';
+REVOKE ALL ON FUNCTION @extschema@.medallion_parse_products() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.medallion_refresh_silver(
+    OUT batches bigint,
+    OUT parsed bigint,
+    OUT customers bigint,
+    OUT products bigint,
+    OUT sales bigint,
+    OUT orders bigint,
+    OUT quarantined bigint,
+    OUT readmitted bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'medallion_refresh_silver'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.medallion_refresh_silver()
+    IS 'brings silver up to date with bronze, retrying quarantined records; returns what it did';
+REVOKE ALL ON FUNCTION @extschema@.medallion_refresh_silver() FROM PUBLIC;
+
+-------------------------------------------------------------------------------
 -- pg_dump: configuration rows added by the DBA and all loaded data
 -------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@
 #include "medallion.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -86,4 +88,17 @@ void
 medallion_restore_gucs(int nest_level)
 {
 	AtEOXact_GUC(true, nest_level);
+}
+
+/*
+ * Takes the refresh lock until the end of the transaction: parsing and
+ * refreshing silver and gold never run twice at once.
+ */
+void
+medallion_lock_refresh(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MEDALLION_LOCK_REFRESH, 0, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }

@@ -33,6 +33,18 @@ extern void medallion_restore_gucs(int nest_level);
  * an application's own advisory locks.
  */
 #define MEDALLION_LOCK_INGEST	0x6D640001	/* one source and file size */
+#define MEDALLION_LOCK_REFRESH	0x6D640002	/* parse, silver and gold refresh */
+
+/* medallion.c */
+extern void medallion_lock_refresh(void);
+
+/* values_sql.c: conversions shared with the parse step */
+extern Datum medallion_numeric_datum(const char *s, size_t len);
+extern Datum medallion_timestamptz_datum(int64 unix_usecs);
+extern Datum medallion_date_datum(int64 unix_days);
+
+/* parse.c */
+extern int64 medallion_parse_pending(void);
 
 /* bronze.c */
 extern void medallion_bronze_release(ResourceReleasePhase phase, bool isCommit,

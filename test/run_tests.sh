@@ -51,13 +51,13 @@ count_regress() {
 }
 
 echo "== unit tests (pure C cores, with ASan + UBSan, then with TSan)"
-PURE_SOURCES="src/csv_reader.c"
+PURE_SOURCES="src/csv_reader.c src/values.c src/json_items.c"
 for t in test/unit/*_test.c; do
     for san in "address,undefined" "thread"; do
         name="$(basename "$t" .c) [${san%%,*}]"
         bin="$WORK/$(basename "$t" .c).${san%%,*}"
         if clang -O1 -g -fsanitize=$san -fno-sanitize-recover=all -Isrc \
-            -o "$bin" "$t" $PURE_SOURCES -lcsv $(pkg-config --libs json-c) -pthread \
+            -o "$bin" "$t" $PURE_SOURCES $(pkg-config --cflags json-c) -lcsv $(pkg-config --libs json-c) -pthread \
             >"$bin.build.log" 2>&1; then
             "$bin" >"$bin.tap" 2>&1
             rc=$?

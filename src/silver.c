@@ -1,0 +1,725 @@
+/*-------------------------------------------------------------------------
+ *
+ * silver.c
+ *	  medallion_refresh_silver: brings silver up to date with bronze.
+ *
+ * Incremental by batch, and equal to building silver from scratch: only the
+ * batches not yet in silver are typed, and only the customers, products and
+ * order numbers they touch are recomputed, from all their records.  Every
+ * decision that can change later is either monotone (a customer or a price
+ * that arrives stays) or re-evaluated on every refresh (quarantined records
+ * waiting for a customer, a price or their order date; is_current).
+ *
+ * The transforms are set-based SQL run through SPI, one statement per step,
+ * in the order below; C only sequences them.
+ *
+ * src/silver.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "medallion.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(medallion_refresh_silver);
+
+/* What a refresh did, returned to the caller. */
+typedef struct SilverCounts
+{
+	int64		batches;
+	int64		parsed;
+	int64		customers;
+	int64		products;
+	int64		sales;
+	int64		orders;
+	int64		quarantined;
+	int64		readmitted;
+} SilverCounts;
+
+static const char *current_step = NULL;
+
+static void
+step_error_callback(void *arg)
+{
+	if (current_step)
+		errcontext("medallion silver step \"%s\"", current_step);
+}
+
+/* Runs one step; returns the rows it processed. */
+static uint64
+run_step(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	int			rc;
+
+	current_step = step;
+	if (nargs == 0)
+		rc = SPI_execute(sql, false, 0);
+	else
+		rc = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	if (rc < 0)
+		elog(ERROR, "step \"%s\" failed: %s", step, SPI_result_code_string(rc));
+	current_step = NULL;
+	return SPI_processed;
+}
+
+/* Runs a step taking the batch id as $1. */
+static uint64
+run_batch_step(const char *step, const char *sql, int64 batch_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(batch_id)};
+
+	return run_step(step, sql, 1, argtypes, args);
+}
+
+/* Runs a step taking an array of batch ids as $1. */
+static uint64
+run_batches_step(const char *step, const char *sql, Datum batch_ids)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		args[1] = {batch_ids};
+
+	return run_step(step, sql, 1, argtypes, args);
+}
+
+/* A step returning one bigint. */
+static int64
+run_count_step(const char *step, const char *sql)
+{
+	bool		isnull;
+	Datum		d;
+
+	run_step(step, sql, 0, NULL, NULL);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* ---------------------------------------------------------------------
+ * Working sets of one refresh, as temporary tables
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const create_working_sets =
+"CREATE TEMP TABLE medallion_customers_touched (customer_id bigint PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_products_touched (product_id text PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_products_before (product_id text PRIMARY KEY, product_name text,"
+"  product_category text, price numeric) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_orders_touched (order_number text PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_order_winners (LIKE silver.order_records) ON COMMIT DROP;"
+/* records being decided: rule NULL = admitted, else why not */
+"CREATE TEMP TABLE medallion_eval (source text, batch_id bigint, line bigint,"
+"  is_new boolean, rule text, reason text, PRIMARY KEY (source, batch_id, line)) ON COMMIT DROP;";
+
+/* a second refresh in one transaction finds them: empty them */
+static const char *const empty_working_sets =
+"TRUNCATE pg_temp.medallion_customers_touched, pg_temp.medallion_products_touched,"
+"  pg_temp.medallion_products_before, pg_temp.medallion_orders_touched,"
+"  pg_temp.medallion_order_winners, pg_temp.medallion_eval";
+
+/* ---------------------------------------------------------------------
+ * Customers
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const type_customers =
+"INSERT INTO silver.customer_records "
+"SELECT b._batch_id, b._line, c.customer_id,"
+"  coalesce(medallion.unix_seconds(b.valid_from), bt.started_at),"
+"  medallion.unix_seconds(b.valid_to),"
+"  medallion.std_name(b.customer_name), medallion.std_upper(b.state),"
+"  medallion.std_email(b.email), medallion.std_phone(b.phone),"
+"  medallion.clean(b.tax_id), medallion.clean(b.tax_code), medallion.clean(b.city),"
+"  medallion.clean(b.postcode), medallion.clean(b.street), medallion.clean(b.number),"
+"  medallion.clean(b.unit), medallion.clean(b.region), medallion.clean(b.district),"
+"  medallion.to_numeric(b.lon), medallion.to_numeric(b.lat), medallion.clean(b.ship_to_address),"
+"  medallion.to_bigint(b.units_purchased), medallion.to_int(b.loyalty_segment) "
+"FROM bronze.customers b "
+"JOIN medallion.batches bt ON bt.batch_id = b._batch_id "
+"CROSS JOIN LATERAL (SELECT medallion.to_positive_bigint(b.customer_id) AS customer_id) c "
+"WHERE b._batch_id = $1 AND c.customer_id IS NOT NULL";
+
+static const char *const quarantine_customers =
+"INSERT INTO silver.quarantine (source, batch_id, line, record, rule, reason) "
+"SELECT 'customers', b._batch_id, b._line, to_jsonb(b) - '_batch_id' - '_line',"
+"  'invalid_customer_id',"
+"  format('customer_id %s is not a positive integer', coalesce('\"' || left(b.customer_id, 80) || '\"', '(missing)')) "
+"FROM bronze.customers b "
+"WHERE b._batch_id = $1 AND medallion.to_positive_bigint(b.customer_id) IS NULL "
+"ON CONFLICT (source, batch_id, line) DO NOTHING";
+
+static const char *const customer_warnings =
+"INSERT INTO medallion.dq_warnings (batch_id, source, warning, rows) "
+"SELECT $1, 'customers', w.warning, count(*) "
+"FROM bronze.customers b "
+"CROSS JOIN LATERAL (VALUES"
+"  ('invalid_email', medallion.clean(b.email) IS NOT NULL AND medallion.std_email(b.email) IS NULL),"
+"  ('invalid_phone', medallion.clean(b.phone) IS NOT NULL AND medallion.std_phone(b.phone) IS NULL),"
+"  ('invalid_state', medallion.clean(b.state) IS NOT NULL AND NOT EXISTS"
+"     (SELECT 1 FROM medallion.state_timezones t WHERE t.state = medallion.std_upper(b.state))),"
+"  ('invalid_valid_from', medallion.clean(b.valid_from) IS NOT NULL AND medallion.unix_seconds(b.valid_from) IS NULL),"
+"  ('invalid_valid_to', medallion.clean(b.valid_to) IS NOT NULL AND medallion.unix_seconds(b.valid_to) IS NULL)"
+") AS w(warning, hit) "
+"WHERE b._batch_id = $1 AND w.hit AND medallion.to_positive_bigint(b.customer_id) IS NOT NULL "
+"GROUP BY w.warning "
+"ON CONFLICT (batch_id, warning) DO UPDATE SET rows = excluded.rows";
+
+static const char *const touch_customers =
+"INSERT INTO pg_temp.medallion_customers_touched "
+"SELECT DISTINCT customer_id FROM silver.customer_records WHERE batch_id = ANY($1) "
+"ON CONFLICT DO NOTHING";
+
+static const char *const delete_customer_versions =
+"DELETE FROM silver.customers c USING pg_temp.medallion_customers_touched t "
+"WHERE c.customer_id = t.customer_id";
+
+/*
+ * SCD type 2: one version per (customer, start), the row of the highest
+ * batch then line winning; a version ends at the next one's start, else at
+ * its own valid_to.
+ */
+static const char *const insert_customer_versions =
+"INSERT INTO silver.customers (customer_id, valid_from, valid_to, is_current, customer_name,"
+"  state, timezone, email, phone, tax_id, tax_code, city, postcode, street, number, unit,"
+"  region, district, lon, lat, ship_to_address, units_purchased, loyalty_segment, _batch_id, _line) "
+"SELECT v.customer_id, v.version_start, v.version_end,"
+"  v.version_start <= now() AND (v.version_end IS NULL OR v.version_end > now()),"
+"  v.customer_name, tz.state, tz.timezone, v.email, v.phone, v.tax_id, v.tax_code, v.city,"
+"  v.postcode, v.street, v.number, v.unit, v.region, v.district, v.lon, v.lat,"
+"  v.ship_to_address, v.units_purchased, v.loyalty_segment, v.batch_id, v.line "
+"FROM (SELECT w.*, coalesce(lead(w.version_start) OVER (PARTITION BY w.customer_id"
+"                                                      ORDER BY w.version_start), w.own_end) AS version_end"
+"      FROM (SELECT DISTINCT ON (r.customer_id, r.version_start) r.*"
+"            FROM silver.customer_records r"
+"            JOIN pg_temp.medallion_customers_touched t USING (customer_id)"
+"            ORDER BY r.customer_id, r.version_start, r.batch_id DESC, r.line DESC) w) v "
+"LEFT JOIN medallion.state_timezones tz ON tz.state = v.state";
+
+/* is_current moves with time, not only with new data */
+static const char *const refresh_current =
+"WITH changed AS ("
+"  UPDATE silver.customers SET is_current = NOT is_current"
+"  WHERE is_current IS DISTINCT FROM (valid_from <= now() AND (valid_to IS NULL OR valid_to > now()))"
+"  RETURNING customer_id) "
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT DISTINCT 'customer', customer_id::text FROM changed ON CONFLICT DO NOTHING";
+
+static const char *const pending_touched_customers =
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT 'customer', customer_id::text FROM pg_temp.medallion_customers_touched "
+"ON CONFLICT DO NOTHING";
+
+/* ---------------------------------------------------------------------
+ * Product catalog
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const type_products =
+"INSERT INTO silver.product_records "
+"SELECT b._batch_id, b._line, medallion.clean(b.product_id), medallion.clean(b.product_name),"
+"  medallion.clean(b.product_category), CASE WHEN p.price >= 0 THEN p.price END,"
+"  medallion.clean(b.ean13), medallion.clean(b.ean5), medallion.clean(b.product_unit) "
+"FROM bronze.products b CROSS JOIN LATERAL (SELECT medallion.to_numeric(b.sales_price) AS price) p "
+"WHERE b._batch_id = $1 AND medallion.clean(b.product_id) IS NOT NULL";
+
+static const char *const quarantine_products =
+"INSERT INTO silver.quarantine (source, batch_id, line, record, rule, reason) "
+"SELECT 'products', b._batch_id, b._line, to_jsonb(b) - '_batch_id' - '_line',"
+"  'missing_product_id', 'product_id is empty' "
+"FROM bronze.products b WHERE b._batch_id = $1 AND medallion.clean(b.product_id) IS NULL "
+"ON CONFLICT (source, batch_id, line) DO NOTHING";
+
+static const char *const touch_catalog_products =
+"INSERT INTO pg_temp.medallion_products_touched "
+"SELECT DISTINCT product_id FROM silver.product_records WHERE batch_id = ANY($1) "
+"ON CONFLICT DO NOTHING";
+
+/* ---------------------------------------------------------------------
+ * Sales
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The records to decide: those of the new batches (a permanent problem is
+ * final), and those waiting in quarantine for a customer or their date.
+ */
+static const char *const eval_sales =
+"INSERT INTO pg_temp.medallion_eval "
+"SELECT 'sales', r.batch_id, r.line, e.is_new,"
+"  CASE WHEN r.problem IS NOT NULL THEN r.problem"
+"       WHEN r.order_date > current_date THEN 'future_order_date'"
+"       WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
+"            THEN 'unknown_customer' END,"
+"  CASE WHEN r.problem IS NOT NULL THEN r.problem_detail"
+"       WHEN r.order_date > current_date"
+"            THEN format('order_date %s is later than the refresh date %s', r.order_date, current_date)"
+"       ELSE format('customer %s is not in silver.customers', r.customer_id) END "
+"FROM (SELECT batch_id, line, true AS is_new FROM silver.sales_records WHERE batch_id = ANY($1)"
+"      UNION ALL"
+"      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
+"      WHERE q.source = 'sales' AND q.resolved_at IS NULL"
+"        AND q.rule IN ('unknown_customer', 'future_order_date')) e "
+"JOIN silver.sales_records r USING (batch_id, line)";
+
+static const char *const admit_sales =
+"UPDATE silver.sales_records r SET admitted = true FROM pg_temp.medallion_eval e "
+"WHERE e.source = 'sales' AND e.rule IS NULL AND r.batch_id = e.batch_id AND r.line = e.line";
+
+/* distinct sales: the first admitted record of identical ones stands for them */
+static const char *const upsert_sales =
+"WITH added AS ("
+"  INSERT INTO silver.sales (record_hash, customer_id, order_date, product_id, product_name,"
+"    product_category, quantity, amount, price, curr, _batch_id, _line)"
+"  SELECT DISTINCT ON (r.record_hash) r.record_hash, r.customer_id, r.order_date, r.product_id,"
+"    coalesce(r.product_name, r.json_name), coalesce(r.product_category, 'UNKNOWN'),"
+"    r.quantity, r.amount, r.price, r.curr, r.batch_id, r.line"
+"  FROM silver.sales_records r"
+"  JOIN pg_temp.medallion_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line"
+"  WHERE e.rule IS NULL"
+"  ORDER BY r.record_hash, r.batch_id, r.line"
+"  ON CONFLICT (record_hash) DO UPDATE SET _batch_id = excluded._batch_id, _line = excluded._line"
+"  WHERE (excluded._batch_id, excluded._line) < (silver.sales._batch_id, silver.sales._line)"
+"  RETURNING order_date, product_id, customer_id, xmax = 0 AS inserted),"
+" pending AS ("
+"  SELECT 'date' AS kind, order_date::text AS key FROM added WHERE inserted"
+"  UNION SELECT 'product', product_id FROM added WHERE inserted"
+"  UNION SELECT 'customer', customer_id::text FROM added WHERE inserted) "
+"INSERT INTO medallion.gold_pending (kind, key) SELECT kind, key FROM pending "
+"ON CONFLICT DO NOTHING";
+
+static const char *const touch_sales_products =
+"INSERT INTO pg_temp.medallion_products_touched "
+"SELECT DISTINCT r.product_id FROM silver.sales_records r "
+"JOIN pg_temp.medallion_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line "
+"WHERE e.rule IS NULL ON CONFLICT DO NOTHING";
+
+/* ---------------------------------------------------------------------
+ * Orders
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const eval_orders =
+"INSERT INTO pg_temp.medallion_eval "
+"SELECT 'sales_orders', r.batch_id, r.line, e.is_new, coalesce(r.problem, 'pending'), r.problem_detail "
+"FROM (SELECT batch_id, line, true AS is_new FROM silver.order_records WHERE batch_id = ANY($1)"
+"      UNION ALL"
+"      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
+"      WHERE q.source = 'sales_orders' AND q.resolved_at IS NULL"
+"        AND q.rule IN ('unknown_customer', 'unknown_price')) e "
+"JOIN silver.order_records r USING (batch_id, line)";
+
+/*
+ * Items without their own price whose product has none yet, among the
+ * pending records.  A price may come from the catalog, an admitted sale or
+ * the own price of an item of an admitted order.
+ */
+#define UNPRICED_ITEMS \
+"SELECT i.batch_id, i.line, i.item_no, i.product_id FROM silver.order_record_items i " \
+"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.rule = 'pending'" \
+"  AND e.batch_id = i.batch_id AND e.line = i.line " \
+"WHERE i.price IS NULL" \
+"  AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
+"                  WHERE pr.product_id = i.product_id AND pr.price IS NOT NULL)" \
+"  AND NOT EXISTS (SELECT 1 FROM silver.sales_records s" \
+"                  WHERE s.product_id = i.product_id AND s.admitted AND s.price IS NOT NULL)" \
+"  AND NOT EXISTS (SELECT 1 FROM silver.order_record_items i2" \
+"                  JOIN silver.order_records o2 ON o2.batch_id = i2.batch_id AND o2.line = i2.line" \
+"                  WHERE i2.product_id = i.product_id AND i2.price IS NOT NULL AND o2.admitted)"
+
+/*
+ * Admits the pending records whose customer exists and whose items all have
+ * a price.  Run until it admits nothing: an admitted order may price the
+ * items of another.
+ */
+static const char *const admit_orders =
+"WITH unpriced AS (" UNPRICED_ITEMS "),"
+" ready AS ("
+"  SELECT e.batch_id, e.line FROM pg_temp.medallion_eval e"
+"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line"
+"  WHERE e.source = 'sales_orders' AND e.rule = 'pending'"
+"    AND EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
+"    AND NOT EXISTS (SELECT 1 FROM unpriced u WHERE u.batch_id = e.batch_id AND u.line = e.line)),"
+" admitted AS ("
+"  UPDATE silver.order_records r SET admitted = true FROM ready"
+"  WHERE r.batch_id = ready.batch_id AND r.line = ready.line RETURNING r.batch_id, r.line) "
+"UPDATE pg_temp.medallion_eval e SET rule = NULL FROM admitted a "
+"WHERE e.source = 'sales_orders' AND e.batch_id = a.batch_id AND e.line = a.line";
+
+/* why the records still pending were not admitted: price first (SPEC order) */
+static const char *const explain_orders =
+"WITH unpriced AS (" UNPRICED_ITEMS "),"
+" first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
+"UPDATE pg_temp.medallion_eval e SET"
+"  rule = CASE WHEN u.batch_id IS NOT NULL THEN 'unknown_price' ELSE 'unknown_customer' END,"
+"  reason = CASE WHEN u.batch_id IS NOT NULL"
+"    THEN format('item %s (product %s) has no price, and no price is known for the product', u.item_no, u.product_id)"
+"    ELSE format('customer %s is not in silver.customers', r.customer_id) END "
+"FROM silver.order_records r LEFT JOIN first_unpriced u ON u.batch_id = r.batch_id AND u.line = r.line "
+"WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line";
+
+static const char *const touch_order_products =
+"INSERT INTO pg_temp.medallion_products_touched "
+"SELECT DISTINCT i.product_id FROM silver.order_record_items i "
+"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.batch_id = i.batch_id AND e.line = i.line "
+"WHERE e.rule IS NULL ON CONFLICT DO NOTHING";
+
+static const char *const touch_orders =
+"INSERT INTO pg_temp.medallion_orders_touched "
+"SELECT DISTINCT r.order_number FROM silver.order_records r "
+"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.batch_id = r.batch_id AND e.line = r.line "
+"WHERE e.rule IS NULL";
+
+/* ---------------------------------------------------------------------
+ * Quarantine bookkeeping, for every source
+ * ---------------------------------------------------------------------
+ */
+
+/* new records that failed: with their bronze row, one batch at a time */
+#define QUARANTINE_NEW \
+"INSERT INTO silver.quarantine (source, batch_id, line, record, rule, reason) " \
+"SELECT e.source, b._batch_id, b._line, to_jsonb(b) - '_batch_id' - '_line', e.rule, e.reason " \
+"FROM bronze.%s b JOIN pg_temp.medallion_eval e" \
+"  ON e.source = '%s' AND e.batch_id = b._batch_id AND e.line = b._line " \
+"WHERE b._batch_id = $1 AND e.is_new AND e.rule IS NOT NULL " \
+"ON CONFLICT (source, batch_id, line) DO UPDATE SET rule = excluded.rule, reason = excluded.reason"
+
+static const char *const quarantine_still_failing =
+"UPDATE silver.quarantine q SET rule = e.rule, reason = e.reason "
+"FROM pg_temp.medallion_eval e "
+"WHERE NOT e.is_new AND e.rule IS NOT NULL AND q.source = e.source AND q.batch_id = e.batch_id"
+"  AND q.line = e.line AND (q.rule, q.reason) IS DISTINCT FROM (e.rule, e.reason)";
+
+static const char *const quarantine_resolve =
+"UPDATE silver.quarantine q SET resolved_at = now() "
+"FROM pg_temp.medallion_eval e "
+"WHERE NOT e.is_new AND e.rule IS NULL AND q.source = e.source AND q.batch_id = e.batch_id"
+"  AND q.line = e.line AND q.resolved_at IS NULL";
+
+/* ---------------------------------------------------------------------
+ * Products (SCD type 1)
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const products_before =
+"INSERT INTO pg_temp.medallion_products_before "
+"SELECT p.product_id, p.product_name, p.product_category, p.price FROM silver.products p "
+"JOIN pg_temp.medallion_products_touched t USING (product_id)";
+
+/*
+ * Each attribute takes the first non-null value among: catalog rows, then
+ * admitted sales, then items of admitted orders (own price), each newest
+ * first.
+ */
+static const char *const upsert_products =
+"WITH src AS ("
+"  SELECT pr.product_id, 1 AS src, pr.batch_id, pr.line, 0 AS item_no, pr.product_name AS name,"
+"    pr.product_category AS category, pr.price, NULL::text AS curr, pr.ean13, pr.ean5, pr.unit"
+"  FROM silver.product_records pr JOIN pg_temp.medallion_products_touched USING (product_id)"
+"  UNION ALL"
+"  SELECT s.product_id, 2, s.batch_id, s.line, 0, coalesce(s.product_name, s.json_name),"
+"    s.product_category, s.price, s.curr, NULL, NULL, NULL"
+"  FROM silver.sales_records s JOIN pg_temp.medallion_products_touched USING (product_id)"
+"  WHERE s.admitted"
+"  UNION ALL"
+"  SELECT i.product_id, 3, i.batch_id, i.line, i.item_no, i.name, NULL, i.price, i.curr,"
+"    NULL, NULL, i.unit"
+"  FROM silver.order_record_items i JOIN pg_temp.medallion_products_touched USING (product_id)"
+"  JOIN silver.order_records o ON o.batch_id = i.batch_id AND o.line = i.line"
+"  WHERE o.admitted),"
+" resolved AS ("
+"  SELECT product_id,"
+"    (array_agg(name ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,"
+"    (array_agg(category ORDER BY src, batch_id DESC, line DESC) FILTER (WHERE category IS NOT NULL))[1] AS category,"
+"    (array_agg(price ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE price IS NOT NULL))[1] AS price,"
+"    (array_agg(curr ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE curr IS NOT NULL))[1] AS curr,"
+"    (array_agg(ean13 ORDER BY batch_id DESC, line DESC) FILTER (WHERE ean13 IS NOT NULL))[1] AS ean13,"
+"    (array_agg(ean5 ORDER BY batch_id DESC, line DESC) FILTER (WHERE ean5 IS NOT NULL))[1] AS ean5,"
+"    (array_agg(unit ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE unit IS NOT NULL))[1] AS unit,"
+"    (array_agg(batch_id ORDER BY src, batch_id DESC, line DESC, item_no DESC))[1] AS batch_id,"
+"    (array_agg(line ORDER BY src, batch_id DESC, line DESC, item_no DESC))[1] AS line"
+"  FROM src GROUP BY product_id) "
+"INSERT INTO silver.products (product_id, product_name, product_category, price, curr, ean13,"
+"  ean5, unit, _batch_id, _line, updated_at) "
+"SELECT product_id, name, coalesce(category, 'UNKNOWN'), price, curr, ean13, ean5, unit,"
+"  batch_id, line, now() FROM resolved "
+"ON CONFLICT (product_id) DO UPDATE SET product_name = excluded.product_name,"
+"  product_category = excluded.product_category, price = excluded.price, curr = excluded.curr,"
+"  ean13 = excluded.ean13, ean5 = excluded.ean5, unit = excluded.unit,"
+"  _batch_id = excluded._batch_id, _line = excluded._line, updated_at = excluded.updated_at "
+"WHERE (silver.products.product_name, silver.products.product_category, silver.products.price,"
+"       silver.products.curr, silver.products.ean13, silver.products.ean5, silver.products.unit,"
+"       silver.products._batch_id, silver.products._line)"
+"  IS DISTINCT FROM (excluded.product_name, excluded.product_category, excluded.price,"
+"       excluded.curr, excluded.ean13, excluded.ean5, excluded.unit, excluded._batch_id, excluded._line)";
+
+/* gold shows names and categories: products whose changed need new gold rows */
+static const char *const pending_changed_products =
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT 'product', p.product_id FROM silver.products p "
+"JOIN pg_temp.medallion_products_touched USING (product_id) "
+"LEFT JOIN pg_temp.medallion_products_before b USING (product_id) "
+"WHERE b.product_id IS NULL OR (p.product_name, p.product_category, p.price)"
+"  IS DISTINCT FROM (b.product_name, b.product_category, b.price) "
+"ON CONFLICT DO NOTHING";
+
+/* ---------------------------------------------------------------------
+ * Orders: the latest admitted record of each order number wins
+ * ---------------------------------------------------------------------
+ */
+
+/* what gold showed of the orders about to change */
+static const char *const pending_old_orders =
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT 'date', o.order_date::text FROM silver.orders o JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"UNION SELECT 'customer', o.customer_id::text FROM silver.orders o JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"UNION SELECT 'product', i.product_id FROM silver.order_items i JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"ON CONFLICT DO NOTHING";
+
+static const char *const delete_order_items =
+"DELETE FROM silver.order_items i USING pg_temp.medallion_orders_touched t "
+"WHERE i.order_number = t.order_number";
+
+static const char *const delete_order_clicks =
+"DELETE FROM silver.order_clicks c USING pg_temp.medallion_orders_touched t "
+"WHERE c.order_number = t.order_number";
+
+static const char *const order_winners =
+"INSERT INTO pg_temp.medallion_order_winners "
+"SELECT DISTINCT ON (r.order_number) r.* FROM silver.order_records r "
+"JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"WHERE r.admitted ORDER BY r.order_number, r.batch_id DESC, r.line DESC";
+
+static const char *const upsert_orders =
+"INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
+"  number_of_line_items, item_count, promo_info, _batch_id, _line) "
+"SELECT order_number, customer_id, order_datetime, order_date, number_of_line_items, item_count,"
+"  promo_info, batch_id, line FROM pg_temp.medallion_order_winners "
+"ON CONFLICT (order_number) DO UPDATE SET customer_id = excluded.customer_id,"
+"  order_datetime = excluded.order_datetime, order_date = excluded.order_date,"
+"  number_of_line_items = excluded.number_of_line_items, item_count = excluded.item_count,"
+"  promo_info = excluded.promo_info, _batch_id = excluded._batch_id, _line = excluded._line";
+
+/* an item without its own price takes its product's price as resolved now */
+static const char *const insert_order_items =
+"INSERT INTO silver.order_items (order_number, item_no, product_id, qty, price, unit_price,"
+"  amount, curr, name, unit, promotion_info, _batch_id, _line) "
+"SELECT w.order_number, i.item_no, i.product_id, i.qty, i.price, coalesce(i.price, p.price),"
+"  i.qty * coalesce(i.price, p.price), i.curr, i.name, i.unit, i.promotion_info, w.batch_id, w.line "
+"FROM pg_temp.medallion_order_winners w "
+"JOIN silver.order_record_items i ON i.batch_id = w.batch_id AND i.line = w.line "
+"LEFT JOIN silver.products p ON p.product_id = i.product_id";
+
+static const char *const insert_order_clicks =
+"INSERT INTO silver.order_clicks (order_number, click_no, product_id, clicks, _batch_id, _line) "
+"SELECT w.order_number, c.click_no, c.product_id, c.clicks, w.batch_id, w.line "
+"FROM pg_temp.medallion_order_winners w "
+"JOIN silver.order_record_clicks c ON c.batch_id = w.batch_id AND c.line = w.line";
+
+static const char *const pending_new_orders =
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT 'date', order_date::text FROM pg_temp.medallion_order_winners "
+"UNION SELECT 'customer', customer_id::text FROM pg_temp.medallion_order_winners "
+"UNION SELECT 'product', i.product_id FROM silver.order_items i JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"ON CONFLICT DO NOTHING";
+
+/* a product's new price reprices the items that take it */
+static const char *const reprice_items =
+"WITH changed AS ("
+"  SELECT p.product_id, p.price FROM silver.products p"
+"  JOIN pg_temp.medallion_products_before b USING (product_id)"
+"  WHERE p.price IS DISTINCT FROM b.price),"
+" repriced AS ("
+"  UPDATE silver.order_items i SET unit_price = c.price, amount = i.qty * c.price"
+"  FROM changed c WHERE i.product_id = c.product_id AND i.price IS NULL"
+"    AND i.unit_price IS DISTINCT FROM c.price"
+"  RETURNING i.order_number) "
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT DISTINCT 'date', o.order_date::text FROM silver.orders o JOIN repriced USING (order_number) "
+"UNION SELECT DISTINCT 'customer', o.customer_id::text FROM silver.orders o JOIN repriced USING (order_number) "
+"ON CONFLICT DO NOTHING";
+
+static const char *const mark_batches =
+"UPDATE medallion.batches SET silver_at = pg_catalog.clock_timestamp() WHERE batch_id = ANY($1)";
+
+/* ---------------------------------------------------------------------
+ * Driving it
+ * ---------------------------------------------------------------------
+ */
+
+/* Batches not yet in silver, with their sources. */
+static int
+pending_batches(int64 **ids, char ***sources)
+{
+	int			n;
+
+	run_step("list new batches",
+			 "SELECT b.batch_id, b.source FROM medallion.batches b "
+			 "WHERE b.silver_at IS NULL ORDER BY b.batch_id", 0, NULL, NULL);
+	n = (int) SPI_processed;
+	*ids = palloc(sizeof(int64) * (n + 1));
+	*sources = palloc(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		(*ids)[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		(*sources)[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	return n;
+}
+
+static void
+quarantine_new(const char *source, int n, int64 *ids, char **sources)
+{
+	char	   *sql = psprintf(QUARANTINE_NEW, source, source);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(sources[i], source) == 0)
+			run_batch_step("quarantine new records", sql, ids[i]);
+}
+
+/* Brings silver up to date; the caller holds the refresh lock. */
+static void
+refresh_silver(SilverCounts *counts)
+{
+	ErrorContextCallback errcallback;
+	int64	   *ids;
+	char	  **sources;
+	int			n;
+	Datum		batch_ids;
+	Datum	   *elems;
+
+	memset(counts, 0, sizeof(SilverCounts));
+	counts->parsed = medallion_parse_pending();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	errcallback.callback = step_error_callback;
+	errcallback.arg = NULL;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	n = pending_batches(&ids, &sources);
+	counts->batches = n;
+	elems = palloc(sizeof(Datum) * (n + 1));
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	batch_ids = PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+
+	run_step("find working sets", "SELECT pg_catalog.to_regclass('pg_temp.medallion_eval')",
+			 0, NULL, NULL);
+	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
+		run_step("create working sets", create_working_sets, 0, NULL, NULL);
+	else
+		run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+
+	/* customers: type the new rows, then rebuild the versions they touch */
+	for (int i = 0; i < n; i++)
+	{
+		if (strcmp(sources[i], "customers") == 0)
+		{
+			run_batch_step("type customers", type_customers, ids[i]);
+			run_batch_step("quarantine customers", quarantine_customers, ids[i]);
+			run_batch_step("customer warnings", customer_warnings, ids[i]);
+		}
+		else if (strcmp(sources[i], "products") == 0)
+		{
+			run_batch_step("type products", type_products, ids[i]);
+			run_batch_step("quarantine products", quarantine_products, ids[i]);
+		}
+	}
+	run_batches_step("touch customers", touch_customers, batch_ids);
+	run_step("delete customer versions", delete_customer_versions, 0, NULL, NULL);
+	counts->customers = run_step("insert customer versions", insert_customer_versions, 0, NULL, NULL);
+	run_step("pending customers", pending_touched_customers, 0, NULL, NULL);
+	run_step("refresh is_current", refresh_current, 0, NULL, NULL);
+	run_batches_step("touch catalog products", touch_catalog_products, batch_ids);
+
+	/* sales */
+	run_batches_step("evaluate sales", eval_sales, batch_ids);
+	counts->sales = run_step("admit sales", admit_sales, 0, NULL, NULL);
+	run_step("upsert sales", upsert_sales, 0, NULL, NULL);
+	run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
+
+	/* orders: admit until nothing more can be, then say why the rest waits */
+	run_batches_step("evaluate orders", eval_orders, batch_ids);
+	for (;;)
+	{
+		uint64		admitted = run_step("admit orders", admit_orders, 0, NULL, NULL);
+
+		counts->orders += admitted;
+		if (admitted == 0)
+			break;
+	}
+	run_step("explain orders", explain_orders, 0, NULL, NULL);
+	run_step("touch order products", touch_order_products, 0, NULL, NULL);
+	run_step("touch orders", touch_orders, 0, NULL, NULL);
+
+	/* quarantine: new failures, changed reasons, records admitted at last */
+	quarantine_new("sales", n, ids, sources);
+	quarantine_new("sales_orders", n, ids, sources);
+	run_step("quarantine still failing", quarantine_still_failing, 0, NULL, NULL);
+	counts->readmitted = run_step("resolve quarantine", quarantine_resolve, 0, NULL, NULL);
+
+	/* products, then the orders they price */
+	run_step("products before", products_before, 0, NULL, NULL);
+	counts->products = run_step("upsert products", upsert_products, 0, NULL, NULL);
+	run_step("pending products", pending_changed_products, 0, NULL, NULL);
+
+	run_step("pending old orders", pending_old_orders, 0, NULL, NULL);
+	run_step("delete order items", delete_order_items, 0, NULL, NULL);
+	run_step("delete order clicks", delete_order_clicks, 0, NULL, NULL);
+	run_step("order winners", order_winners, 0, NULL, NULL);
+	run_step("upsert orders", upsert_orders, 0, NULL, NULL);
+	run_step("insert order items", insert_order_items, 0, NULL, NULL);
+	run_step("insert order clicks", insert_order_clicks, 0, NULL, NULL);
+	run_step("pending new orders", pending_new_orders, 0, NULL, NULL);
+	run_step("reprice items", reprice_items, 0, NULL, NULL);
+
+	counts->quarantined = run_count_step("count new quarantine",
+										 "SELECT count(*) FROM pg_temp.medallion_eval WHERE rule IS NOT NULL AND is_new");
+	run_batches_step("mark batches", mark_batches, batch_ids);
+
+	error_context_stack = errcallback.previous;
+	SPI_finish();
+}
+
+/*
+ * medallion_refresh_silver() returns (batches, parsed, customers, products,
+ * sales, orders, quarantined, readmitted).
+ */
+Datum
+medallion_refresh_silver(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	SilverCounts c;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	int			guc_level;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	guc_level = medallion_pin_search_path();
+	medallion_lock_refresh();
+	refresh_silver(&c);
+	medallion_restore_gucs(guc_level);
+
+	values[0] = Int64GetDatum(c.batches);
+	values[1] = Int64GetDatum(c.parsed);
+	values[2] = Int64GetDatum(c.customers);
+	values[3] = Int64GetDatum(c.products);
+	values[4] = Int64GetDatum(c.sales);
+	values[5] = Int64GetDatum(c.orders);
+	values[6] = Int64GetDatum(c.quarantined);
+	values[7] = Int64GetDatum(c.readmitted);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
