@@ -16,7 +16,7 @@ EXTENSION = medallion
 DATA = medallion--1.0.sql
 PGFILEDESC = "medallion - CSV to bronze, silver and gold inside PostgreSQL"
 
-REGRESS = bronze bronze_files
+REGRESS = bronze bronze_files silver_rules silver_scd2 silver_retry silver_products silver_values
 REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = bronze_concurrent
 ISOLATION_OPTS = --inputdir=. --outputdir=isolation_output

@@ -522,6 +522,37 @@ CREATE TABLE medallion.gold_pending (
 );
 COMMENT ON TABLE medallion.gold_pending IS 'internal: dates, products and customers whose gold rows need recomputing';
 
+-- Every bronze record of a batch is in silver, in the quarantine, or
+-- collapsed into another record (a duplicate sale or customer version, an
+-- older catalog row, an order record a later one replaced).
+CREATE VIEW medallion.silver_accounting AS
+SELECT b.batch_id, b.source, b.rows_loaded AS bronze_rows, s.silver_rows, q.quarantined,
+       s.valid_rows - s.silver_rows AS collapsed,
+       b.rows_loaded = s.valid_rows + q.quarantined AS balanced
+FROM medallion.batches b
+CROSS JOIN LATERAL (
+    SELECT count(*) AS quarantined FROM silver.quarantine q
+    WHERE q.source = b.source AND q.batch_id = b.batch_id AND q.resolved_at IS NULL) q
+CROSS JOIN LATERAL (
+    SELECT CASE b.source
+             WHEN 'customers' THEN (SELECT count(*) FROM silver.customers c WHERE c._batch_id = b.batch_id)
+             WHEN 'products' THEN (SELECT count(*) FROM silver.product_records r
+                                   WHERE r.batch_id = b.batch_id AND NOT EXISTS (
+                                       SELECT 1 FROM silver.product_records n
+                                       WHERE n.product_id = r.product_id
+                                         AND (n.batch_id, n.line) > (r.batch_id, r.line)))
+             WHEN 'sales' THEN (SELECT count(*) FROM silver.sales s WHERE s._batch_id = b.batch_id)
+             WHEN 'sales_orders' THEN (SELECT count(*) FROM silver.orders o WHERE o._batch_id = b.batch_id)
+           END AS silver_rows,
+           CASE b.source
+             WHEN 'customers' THEN (SELECT count(*) FROM silver.customer_records r WHERE r.batch_id = b.batch_id)
+             WHEN 'products' THEN (SELECT count(*) FROM silver.product_records r WHERE r.batch_id = b.batch_id)
+             WHEN 'sales' THEN (SELECT count(*) FROM silver.sales_records r WHERE r.batch_id = b.batch_id AND r.admitted)
+             WHEN 'sales_orders' THEN (SELECT count(*) FROM silver.order_records r WHERE r.batch_id = b.batch_id AND r.admitted)
+           END AS valid_rows) s
+WHERE b.status = 'loaded' AND b.silver_at IS NOT NULL;
+COMMENT ON VIEW medallion.silver_accounting IS 'per batch: bronze rows = silver rows + quarantined + collapsed';
+
 -------------------------------------------------------------------------------
 -- Typed values (SPEC section 8), for set-based SQL and for DBAs
 -------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ static const char *const eval_sales =
 "            THEN 'unknown_customer' END,"
 "  CASE WHEN r.problem IS NOT NULL THEN r.problem_detail"
 "       WHEN r.order_date > current_date"
-"            THEN format('order_date %s is later than the refresh date %s', r.order_date, current_date)"
+"            THEN format('order_date %s is later than the refresh date', to_char(r.order_date, 'YYYY-MM-DD'))"
 "       ELSE format('customer %s is not in silver.customers', r.customer_id) END "
 "FROM (SELECT batch_id, line, true AS is_new FROM silver.sales_records WHERE batch_id = ANY($1)"
 "      UNION ALL"
@@ -316,13 +316,24 @@ static const char *const eval_orders =
 "JOIN silver.order_records r USING (batch_id, line)";
 
 /*
- * Items without their own price whose product has none yet, among the
- * pending records.  A price may come from the catalog, an admitted sale or
- * the own price of an item of an admitted order.
+ * Pending records whose customer is missing drop out first.  Then, of the
+ * rest, records with an item that has no price of its own and whose product
+ * has no price drop out, until none does: a price may come from the
+ * catalog, an admitted sale, or the own price of an item of an order that is
+ * admitted or still pending (so orders may price each other, or themselves).
+ * What remains is admitted: the largest set of orders whose every item is
+ * priced, which only grows as data arrives.
  */
-#define UNPRICED_ITEMS \
+static const char *const orders_without_customer =
+"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_customer',"
+"  reason = format('customer %s is not in silver.customers', r.customer_id) "
+"FROM silver.order_records r "
+"WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line"
+"  AND NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)";
+
+#define UNPRICED_ITEMS(rules) \
 "SELECT i.batch_id, i.line, i.item_no, i.product_id FROM silver.order_record_items i " \
-"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.rule = 'pending'" \
+"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.rule IN " rules \
 "  AND e.batch_id = i.batch_id AND e.line = i.line " \
 "WHERE i.price IS NULL" \
 "  AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
@@ -331,38 +342,39 @@ static const char *const eval_orders =
 "                  WHERE s.product_id = i.product_id AND s.admitted AND s.price IS NOT NULL)" \
 "  AND NOT EXISTS (SELECT 1 FROM silver.order_record_items i2" \
 "                  JOIN silver.order_records o2 ON o2.batch_id = i2.batch_id AND o2.line = i2.line" \
-"                  WHERE i2.product_id = i.product_id AND i2.price IS NOT NULL AND o2.admitted)"
+"                  WHERE i2.product_id = i.product_id AND i2.price IS NOT NULL AND o2.admitted)" \
+"  AND NOT EXISTS (SELECT 1 FROM silver.order_record_items i3" \
+"                  JOIN pg_temp.medallion_eval e3 ON e3.source = 'sales_orders' AND e3.rule = 'pending'" \
+"                    AND e3.batch_id = i3.batch_id AND e3.line = i3.line" \
+"                  WHERE i3.product_id = i.product_id AND i3.price IS NOT NULL)"
 
-/*
- * Admits the pending records whose customer exists and whose items all have
- * a price.  Run until it admits nothing: an admitted order may price the
- * items of another.
- */
+/* run until it drops nothing */
+static const char *const drop_unpriced_orders =
+"WITH unpriced AS (" UNPRICED_ITEMS("('pending')") "),"
+" first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
+"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
+"  reason = format('item %s (product %s) has no price, and no price is known for the product',"
+"                  u.item_no, u.product_id) "
+"FROM first_unpriced u "
+"WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
+
 static const char *const admit_orders =
-"WITH unpriced AS (" UNPRICED_ITEMS "),"
-" ready AS ("
-"  SELECT e.batch_id, e.line FROM pg_temp.medallion_eval e"
-"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line"
-"  WHERE e.source = 'sales_orders' AND e.rule = 'pending'"
-"    AND EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
-"    AND NOT EXISTS (SELECT 1 FROM unpriced u WHERE u.batch_id = e.batch_id AND u.line = e.line)),"
-" admitted AS ("
-"  UPDATE silver.order_records r SET admitted = true FROM ready"
-"  WHERE r.batch_id = ready.batch_id AND r.line = ready.line RETURNING r.batch_id, r.line) "
+"WITH admitted AS ("
+"  UPDATE silver.order_records r SET admitted = true FROM pg_temp.medallion_eval e"
+"  WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line"
+"  RETURNING r.batch_id, r.line) "
 "UPDATE pg_temp.medallion_eval e SET rule = NULL FROM admitted a "
 "WHERE e.source = 'sales_orders' AND e.batch_id = a.batch_id AND e.line = a.line";
 
-/* why the records still pending were not admitted: price first (SPEC order) */
+/* SPEC's order: a missing price is named before a missing customer */
 static const char *const explain_orders =
-"WITH unpriced AS (" UNPRICED_ITEMS "),"
+"WITH unpriced AS (" UNPRICED_ITEMS("('unknown_customer')") "),"
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
-"UPDATE pg_temp.medallion_eval e SET"
-"  rule = CASE WHEN u.batch_id IS NOT NULL THEN 'unknown_price' ELSE 'unknown_customer' END,"
-"  reason = CASE WHEN u.batch_id IS NOT NULL"
-"    THEN format('item %s (product %s) has no price, and no price is known for the product', u.item_no, u.product_id)"
-"    ELSE format('customer %s is not in silver.customers', r.customer_id) END "
-"FROM silver.order_records r LEFT JOIN first_unpriced u ON u.batch_id = r.batch_id AND u.line = r.line "
-"WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line";
+"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
+"  reason = format('item %s (product %s) has no price, and no price is known for the product',"
+"                  u.item_no, u.product_id) "
+"FROM first_unpriced u "
+"WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
 
 static const char *const touch_order_products =
 "INSERT INTO pg_temp.medallion_products_touched "
@@ -649,16 +661,12 @@ refresh_silver(SilverCounts *counts)
 	run_step("upsert sales", upsert_sales, 0, NULL, NULL);
 	run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
 
-	/* orders: admit until nothing more can be, then say why the rest waits */
+	/* orders: drop what cannot be admitted until nothing more drops */
 	run_batches_step("evaluate orders", eval_orders, batch_ids);
-	for (;;)
-	{
-		uint64		admitted = run_step("admit orders", admit_orders, 0, NULL, NULL);
-
-		counts->orders += admitted;
-		if (admitted == 0)
-			break;
-	}
+	run_step("orders without customer", orders_without_customer, 0, NULL, NULL);
+	while (run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
+		;
+	counts->orders = run_step("admit orders", admit_orders, 0, NULL, NULL);
 	run_step("explain orders", explain_orders, 0, NULL, NULL);
 	run_step("touch order products", touch_order_products, 0, NULL, NULL);
 	run_step("touch orders", touch_orders, 0, NULL, NULL);
@@ -685,7 +693,8 @@ refresh_silver(SilverCounts *counts)
 	run_step("reprice items", reprice_items, 0, NULL, NULL);
 
 	counts->quarantined = run_count_step("count new quarantine",
-										 "SELECT count(*) FROM pg_temp.medallion_eval WHERE rule IS NOT NULL AND is_new");
+										 "SELECT count(*) FROM silver.quarantine "
+										 "WHERE first_seen = now() AND resolved_at IS NULL");
 	run_batches_step("mark batches", mark_batches, batch_ids);
 
 	error_context_stack = errcallback.previous;

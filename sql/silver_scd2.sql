@@ -1,0 +1,55 @@
+--
+-- silver_scd2: customers as SCD type 2 across three batches
+--
+-- A version starts at valid_from, else at its batch's load time; rows with
+-- the same customer and start collapse (higher batch, then higher line,
+-- wins); a version ends at the next one's start, else at its own valid_to;
+-- is_current is true for the version in force at the refresh.
+--
+DROP EXTENSION medallion CASCADE;
+CREATE EXTENSION medallion;
+\pset null (null)
+SET DateStyle = 'ISO, YMD';
+SET TimeZone = 'UTC';
+
+-- batch load times shown as such, other instants as dates
+CREATE FUNCTION pg_temp.shown(t timestamptz) RETURNS text LANGUAGE sql AS $$
+  SELECT coalesce((SELECT 'batch ' || batch_id || ' time' FROM medallion.batches WHERE started_at = t),
+                  to_char(t, 'YYYY-MM-DD'))
+$$;
+CREATE VIEW pg_temp.versions AS
+  SELECT customer_id AS id, pg_temp.shown(valid_from) AS valid_from, pg_temp.shown(valid_to) AS valid_to,
+         is_current, customer_name, state, _batch_id AS batch, _line AS line
+  FROM silver.customers ORDER BY customer_id, valid_from;
+
+-- batch 1: 10 from 2019-01-01; 11 without valid_from; 12 from 2019 to
+-- 2020 (closed); 13 twice, identical; 15 twice with the same start (line 8
+-- wins over line 7)
+SELECT batch_id, status FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/silver/scd2_customers_1.csv');
+SELECT customers FROM medallion_refresh_silver();
+SELECT * FROM pg_temp.versions;
+
+-- batch 2: 10 moves on 2020-01-01; 11 changes without valid_from (a new
+-- version at batch 2's time closes batch 1's); 13 again from 2019-01-01
+-- (batch 2 wins); 14 starts in 2100
+SELECT batch_id, status FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/silver/scd2_customers_2.csv');
+SELECT customers FROM medallion_refresh_silver();
+SELECT * FROM pg_temp.versions;
+
+-- a customer whose versions are all closed (12), or not yet started (14),
+-- still exists: their sales are admitted
+SELECT batch_id, status FROM medallion_ingest_csv('sales', '/tmp/medallion_regress/silver/scd2_sales.csv');
+SELECT sales, quarantined FROM medallion_refresh_silver();
+SELECT customer_id, order_date FROM silver.sales ORDER BY customer_id;
+
+-- batch 3: 10 twice with batch 2's start (line 3 wins over line 2 and over
+-- batch 2); 12 starts again in 2021, which also ends its first version
+SELECT batch_id, status FROM medallion_ingest_csv('customers', '/tmp/medallion_regress/silver/scd2_customers_3.csv');
+SELECT customers FROM medallion_refresh_silver();
+SELECT * FROM pg_temp.versions;
+
+-- at most one version is current per customer
+SELECT customer_id, count(*) FROM silver.customers WHERE is_current GROUP BY 1 HAVING count(*) > 1;
+-- every valid bronze row is a version or collapsed into one
+SELECT batch_id, bronze_rows, silver_rows, quarantined, collapsed, balanced
+FROM medallion.silver_accounting WHERE source = 'customers' ORDER BY batch_id;
