@@ -10,13 +10,15 @@ OBJS = \
 	src/values_sql.o \
 	src/json_items.o \
 	src/parse.o \
-	src/silver.o
+	src/steps.o \
+	src/silver.o \
+	src/gold.o
 
 EXTENSION = medallion
 DATA = medallion--1.0.sql
 PGFILEDESC = "medallion - CSV to bronze, silver and gold inside PostgreSQL"
 
-REGRESS = bronze bronze_files silver_rules silver_scd2 silver_retry silver_products silver_values
+REGRESS = bronze bronze_files silver_rules silver_scd2 silver_retry silver_products silver_values gold_values gold_incremental
 REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = bronze_concurrent
 ISOLATION_OPTS = --inputdir=. --outputdir=isolation_output

@@ -514,13 +514,14 @@ CREATE TABLE medallion.dq_warnings (
 );
 COMMENT ON TABLE medallion.dq_warnings IS 'data-quality warnings per batch: counted, not quarantined';
 
--- Keys silver changed since gold was last refreshed (see medallion_refresh_gold)
+-- Products and customers whose gold rows need recomputing although the
+-- sales fact did not change (a new name, a new current version, ...)
 CREATE TABLE medallion.gold_pending (
-    kind text NOT NULL CHECK (kind IN ('date', 'product', 'customer')),
+    kind text NOT NULL CHECK (kind IN ('product', 'customer')),
     key text NOT NULL,
     PRIMARY KEY (kind, key)
 );
-COMMENT ON TABLE medallion.gold_pending IS 'internal: dates, products and customers whose gold rows need recomputing';
+COMMENT ON TABLE medallion.gold_pending IS 'internal: products and customers whose gold rows need recomputing';
 
 -- Every bronze record of a batch is in silver, in the quarantine, or
 -- collapsed into another record (a duplicate sale or customer version, an
@@ -621,6 +622,231 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.medallion_refresh_silver()
     IS 'brings silver up to date with bronze, retrying quarantined records; returns what it did';
 REVOKE ALL ON FUNCTION @extschema@.medallion_refresh_silver() FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Settings stored as rows (SPEC section 7)
+-------------------------------------------------------------------------------
+
+CREATE TABLE medallion.settings (
+    name text PRIMARY KEY,
+    value text NOT NULL,
+    description text NOT NULL
+);
+COMMENT ON TABLE medallion.settings IS 'medallion settings kept as data; change them with UPDATE';
+INSERT INTO medallion.settings (name, value, description) VALUES
+    ('ltv_high_threshold', '1000', 'gold.marketing_customers: total_spend from which ltv_segment is High'),
+    ('ltv_medium_threshold', '500', 'gold.marketing_customers: total_spend from which ltv_segment is Medium (below: Low)');
+
+-------------------------------------------------------------------------------
+-- Gold (SPEC section 5)
+-------------------------------------------------------------------------------
+
+-- The sales fact: sales and order items as one stream.  Each sale is an
+-- order of its own; an order item belongs to its order (by order_number).
+CREATE VIEW silver.sales_fact AS
+SELECT 'sales'::text AS channel, 'S' || encode(s.record_hash, 'hex') AS order_key,
+       s.customer_id, s.order_date, s.product_id, s.product_category,
+       s.amount AS revenue, s.quantity AS units
+FROM silver.sales s
+UNION ALL
+SELECT 'orders', 'O' || i.order_number, o.customer_id, o.order_date, i.product_id,
+       p.product_category, i.amount, i.qty
+FROM silver.order_items i
+JOIN silver.orders o ON o.order_number = i.order_number
+JOIN silver.products p ON p.product_id = i.product_id;
+COMMENT ON VIEW silver.sales_fact IS 'the unified sales fact gold is built from (SPEC section 5)';
+
+-- Changes to the sales fact since gold was refreshed, written by the silver
+-- refresh: for every order that changes, its whole old state (sign -1) and
+-- its whole new state (sign +1), so that "is this order in this group"
+-- can be counted at any level.
+CREATE TABLE medallion.fact_delta (
+    emission bigint NOT NULL,
+    sign smallint NOT NULL CHECK (sign IN (-1, 1)),
+    order_key text NOT NULL,
+    customer_id bigint NOT NULL,
+    day date NOT NULL,
+    product_id text NOT NULL,
+    product_category text NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL
+);
+COMMENT ON TABLE medallion.fact_delta IS 'internal: changes of silver.sales_fact not yet in gold';
+CREATE SEQUENCE medallion.fact_emission_seq;
+COMMENT ON SEQUENCE medallion.fact_emission_seq IS 'internal: one value per silver refresh that records fact changes';
+
+-- Exact running state gold is rolled up from.  Unlogged: after a crash they
+-- are empty, medallion.gold_build with them, and the next refresh rebuilds
+-- gold in full.
+CREATE UNLOGGED TABLE medallion.gold_build (
+    built_at timestamptz NOT NULL,
+    ltv_high numeric NOT NULL,
+    ltv_medium numeric NOT NULL
+);
+COMMENT ON TABLE medallion.gold_build IS 'internal: when gold state was last built; empty means rebuild in full';
+
+CREATE UNLOGGED TABLE medallion.gold_day_products (
+    day date NOT NULL,
+    product_id text NOT NULL,
+    product_category text NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL,
+    PRIMARY KEY (day, product_id, product_category)
+);
+CREATE UNLOGGED TABLE medallion.gold_day_categories (
+    day date NOT NULL,
+    product_category text NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL,
+    PRIMARY KEY (day, product_category)
+);
+CREATE UNLOGGED TABLE medallion.gold_days (
+    day date PRIMARY KEY,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL
+);
+CREATE UNLOGGED TABLE medallion.gold_products (
+    product_id text PRIMARY KEY,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL
+);
+CREATE UNLOGGED TABLE medallion.gold_customers (
+    customer_id bigint PRIMARY KEY,
+    revenue numeric NOT NULL,
+    order_count bigint NOT NULL,
+    last_purchase date
+);
+CREATE UNLOGGED TABLE medallion.gold_customer_categories (
+    customer_id bigint NOT NULL,
+    product_category text NOT NULL,
+    order_count bigint NOT NULL,
+    PRIMARY KEY (customer_id, product_category)
+);
+COMMENT ON TABLE medallion.gold_day_products IS 'internal: exact sums of the sales fact per day, product and category';
+COMMENT ON TABLE medallion.gold_day_categories IS 'internal: exact sums of the sales fact per day and category';
+COMMENT ON TABLE medallion.gold_days IS 'internal: exact sums of the sales fact per day';
+COMMENT ON TABLE medallion.gold_products IS 'internal: exact all-time sums of the sales fact per product';
+COMMENT ON TABLE medallion.gold_customers IS 'internal: exact all-time sums of the sales fact per customer';
+COMMENT ON TABLE medallion.gold_customer_categories IS 'internal: orders per customer and category';
+
+CREATE TABLE gold.sales_metrics (
+    grain text NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),
+    period_start date NOT NULL,
+    product_id text NOT NULL,
+    product_category text NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL,
+    avg_order_value numeric NOT NULL,
+    PRIMARY KEY (grain, period_start, product_id, product_category)
+);
+CREATE INDEX sales_metrics_product_idx ON gold.sales_metrics (product_id, grain, period_start);
+COMMENT ON TABLE gold.sales_metrics IS 'sales per period and product (no customer data); one row per grain, period, product and category';
+COMMENT ON COLUMN gold.sales_metrics.grain IS 'day, week (ISO, starting Monday), month, quarter or year';
+COMMENT ON COLUMN gold.sales_metrics.period_start IS 'first day of the period';
+COMMENT ON COLUMN gold.sales_metrics.product_id IS 'product id (silver.products)';
+COMMENT ON COLUMN gold.sales_metrics.product_category IS 'category: of the sales row, or of the product for order items';
+COMMENT ON COLUMN gold.sales_metrics.revenue IS 'sum of amounts, rounded to cents';
+COMMENT ON COLUMN gold.sales_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.sales_metrics.order_count IS 'distinct orders (a sale is an order of its own)';
+COMMENT ON COLUMN gold.sales_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
+
+CREATE TABLE gold.category_metrics (
+    grain text NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),
+    period_start date NOT NULL,
+    product_category text NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL,
+    avg_order_value numeric NOT NULL,
+    PRIMARY KEY (grain, period_start, product_category)
+);
+COMMENT ON TABLE gold.category_metrics IS 'sales per period and category (no customer data)';
+COMMENT ON COLUMN gold.category_metrics.grain IS 'day, week (ISO, starting Monday), month, quarter or year';
+COMMENT ON COLUMN gold.category_metrics.period_start IS 'first day of the period';
+COMMENT ON COLUMN gold.category_metrics.product_category IS 'category';
+COMMENT ON COLUMN gold.category_metrics.revenue IS 'sum of amounts, rounded to cents';
+COMMENT ON COLUMN gold.category_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.category_metrics.order_count IS 'distinct orders with a sale in the category';
+COMMENT ON COLUMN gold.category_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
+
+CREATE TABLE gold.period_metrics (
+    grain text NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),
+    period_start date NOT NULL,
+    revenue numeric NOT NULL,
+    units bigint NOT NULL,
+    order_count bigint NOT NULL,
+    avg_order_value numeric NOT NULL,
+    PRIMARY KEY (grain, period_start)
+);
+COMMENT ON TABLE gold.period_metrics IS 'sales per period (no customer data)';
+COMMENT ON COLUMN gold.period_metrics.grain IS 'day, week (ISO, starting Monday), month, quarter or year';
+COMMENT ON COLUMN gold.period_metrics.period_start IS 'first day of the period';
+COMMENT ON COLUMN gold.period_metrics.revenue IS 'sum of amounts, rounded to cents';
+COMMENT ON COLUMN gold.period_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.period_metrics.order_count IS 'distinct orders';
+COMMENT ON COLUMN gold.period_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
+
+CREATE TABLE gold.product_performance (
+    product_id text PRIMARY KEY,
+    product_name text,
+    product_category text NOT NULL,
+    units_sold bigint NOT NULL,
+    revenue numeric NOT NULL,
+    order_count bigint NOT NULL,
+    category_rank bigint NOT NULL
+);
+CREATE INDEX product_performance_rank_idx ON gold.product_performance (product_category, category_rank);
+COMMENT ON TABLE gold.product_performance IS 'all-time sales per product, with its revenue rank in its category (no customer data)';
+COMMENT ON COLUMN gold.product_performance.product_id IS 'product id';
+COMMENT ON COLUMN gold.product_performance.product_name IS 'name (silver.products)';
+COMMENT ON COLUMN gold.product_performance.product_category IS 'category (silver.products)';
+COMMENT ON COLUMN gold.product_performance.units_sold IS 'units sold, all time';
+COMMENT ON COLUMN gold.product_performance.revenue IS 'revenue, all time, rounded to cents';
+COMMENT ON COLUMN gold.product_performance.order_count IS 'distinct orders with the product';
+COMMENT ON COLUMN gold.product_performance.category_rank IS 'rank by exact revenue within the category, 1 = highest; ties share a rank';
+
+CREATE TABLE gold.marketing_customers (
+    customer_id bigint PRIMARY KEY,
+    customer_name text,
+    email text,
+    phone text,
+    state text,
+    timezone text,
+    loyalty_segment integer,
+    total_orders bigint NOT NULL,
+    total_spend numeric NOT NULL,
+    last_purchase_date date,
+    categories text[] NOT NULL,
+    ltv_segment text NOT NULL CHECK (ltv_segment IN ('High', 'Medium', 'Low'))
+);
+CREATE INDEX marketing_customers_state_idx ON gold.marketing_customers (state);
+COMMENT ON TABLE gold.marketing_customers IS 'current customers with an email or a phone, for the call center (contains PII)';
+COMMENT ON COLUMN gold.marketing_customers.customer_id IS 'customer id';
+COMMENT ON COLUMN gold.marketing_customers.total_orders IS 'orders and sales of the customer, all time';
+COMMENT ON COLUMN gold.marketing_customers.total_spend IS 'what the customer spent, all time, rounded to cents; 0 when nothing';
+COMMENT ON COLUMN gold.marketing_customers.last_purchase_date IS 'date of the latest purchase; NULL when none';
+COMMENT ON COLUMN gold.marketing_customers.categories IS 'categories the customer bought in, sorted in byte order';
+COMMENT ON COLUMN gold.marketing_customers.ltv_segment IS 'High, Medium or Low by exact total spend (thresholds in medallion.settings)';
+
+CREATE FUNCTION @extschema@.medallion_refresh_gold(
+    full boolean DEFAULT false,
+    OUT mode text,
+    OUT silver_batches bigint,
+    OUT fact_changes bigint,
+    OUT periods bigint,
+    OUT products bigint,
+    OUT customers bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'medallion_refresh_gold'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.medallion_refresh_gold(boolean)
+    IS 'brings silver, then gold up to date: incrementally, or in full with full => true';
+REVOKE ALL ON FUNCTION @extschema@.medallion_refresh_gold(boolean) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- pg_dump: configuration rows added by the DBA and all loaded data

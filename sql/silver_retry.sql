@@ -51,7 +51,8 @@ SELECT source, record->>'order_number' AS order_number, rule, resolved_at IS NOT
 FROM silver.quarantine ORDER BY source, batch_id, line;
 
 -- a new catalog price for P60 reprices R2's item, which has none of its own;
--- gold is told which date, customer and product changed
+-- gold will recompute the product (fact changes are recorded only once gold
+-- has been built: see gold_incremental)
 DELETE FROM medallion.gold_pending;
 SELECT pg_temp.load('products', 'retry_products_2.csv');
 SELECT products FROM medallion_refresh_silver();

@@ -40,8 +40,34 @@ extern void medallion_lock_refresh(void);
 
 /* values_sql.c: conversions shared with the parse step */
 extern Datum medallion_numeric_datum(const char *s, size_t len);
+extern Datum medallion_numeric_or_null(const char *s);
 extern Datum medallion_timestamptz_datum(int64 unix_usecs);
 extern Datum medallion_date_datum(int64 unix_days);
+
+/* steps.c: the SQL steps of the refreshes */
+extern uint64 medallion_run_step(const char *step, const char *sql, int nargs,
+								 Oid *argtypes, Datum *args);
+extern uint64 medallion_run_batch_step(const char *step, const char *sql, int64 batch_id);
+extern uint64 medallion_run_batches_step(const char *step, const char *sql, Datum batch_ids);
+extern uint64 medallion_run_param_step(const char *step, const char *sql, Datum value);
+extern int64 medallion_run_count_step(const char *step, const char *sql);
+extern void medallion_working_sets(const char *probe_table, const char *create_sql,
+								   const char *empty_sql);
+
+/* silver.c */
+typedef struct SilverCounts
+{
+	int64		batches;
+	int64		parsed;
+	int64		customers;
+	int64		products;
+	int64		sales;
+	int64		orders;
+	int64		quarantined;
+	int64		readmitted;
+} SilverCounts;
+
+extern void medallion_refresh_silver_locked(SilverCounts *counts);
 
 /* parse.c */
 extern int64 medallion_parse_pending(void);

@@ -31,77 +31,6 @@
 
 PG_FUNCTION_INFO_V1(medallion_refresh_silver);
 
-/* What a refresh did, returned to the caller. */
-typedef struct SilverCounts
-{
-	int64		batches;
-	int64		parsed;
-	int64		customers;
-	int64		products;
-	int64		sales;
-	int64		orders;
-	int64		quarantined;
-	int64		readmitted;
-} SilverCounts;
-
-static const char *current_step = NULL;
-
-static void
-step_error_callback(void *arg)
-{
-	if (current_step)
-		errcontext("medallion silver step \"%s\"", current_step);
-}
-
-/* Runs one step; returns the rows it processed. */
-static uint64
-run_step(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args)
-{
-	int			rc;
-
-	current_step = step;
-	if (nargs == 0)
-		rc = SPI_execute(sql, false, 0);
-	else
-		rc = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
-	if (rc < 0)
-		elog(ERROR, "step \"%s\" failed: %s", step, SPI_result_code_string(rc));
-	current_step = NULL;
-	return SPI_processed;
-}
-
-/* Runs a step taking the batch id as $1. */
-static uint64
-run_batch_step(const char *step, const char *sql, int64 batch_id)
-{
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(batch_id)};
-
-	return run_step(step, sql, 1, argtypes, args);
-}
-
-/* Runs a step taking an array of batch ids as $1. */
-static uint64
-run_batches_step(const char *step, const char *sql, Datum batch_ids)
-{
-	Oid			argtypes[1] = {INT8ARRAYOID};
-	Datum		args[1] = {batch_ids};
-
-	return run_step(step, sql, 1, argtypes, args);
-}
-
-/* A step returning one bigint. */
-static int64
-run_count_step(const char *step, const char *sql)
-{
-	bool		isnull;
-	Datum		d;
-
-	run_step(step, sql, 0, NULL, NULL);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? 0 : DatumGetInt64(d);
-}
-
 /* ---------------------------------------------------------------------
  * Working sets of one refresh, as temporary tables
  * ---------------------------------------------------------------------
@@ -113,6 +42,7 @@ static const char *const create_working_sets =
 "CREATE TEMP TABLE medallion_products_before (product_id text PRIMARY KEY, product_name text,"
 "  product_category text, price numeric) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_orders_touched (order_number text PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_orders_affected (order_number text PRIMARY KEY) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_order_winners (LIKE silver.order_records) ON COMMIT DROP;"
 /* records being decided: rule NULL = admitted, else why not */
 "CREATE TEMP TABLE medallion_eval (source text, batch_id bigint, line bigint,"
@@ -122,6 +52,7 @@ static const char *const create_working_sets =
 static const char *const empty_working_sets =
 "TRUNCATE pg_temp.medallion_customers_touched, pg_temp.medallion_products_touched,"
 "  pg_temp.medallion_products_before, pg_temp.medallion_orders_touched,"
+"  pg_temp.medallion_orders_affected,"
 "  pg_temp.medallion_order_winners, pg_temp.medallion_eval";
 
 /* ---------------------------------------------------------------------
@@ -272,7 +203,11 @@ static const char *const admit_sales =
 "UPDATE silver.sales_records r SET admitted = true FROM pg_temp.medallion_eval e "
 "WHERE e.source = 'sales' AND e.rule IS NULL AND r.batch_id = e.batch_id AND r.line = e.line";
 
-/* distinct sales: the first admitted record of identical ones stands for them */
+/*
+ * Distinct sales: the first admitted record of identical ones stands for
+ * them.  New sales go to the fact delta ($1: emission, NULL when gold will
+ * be rebuilt in full anyway).
+ */
 static const char *const upsert_sales =
 "WITH added AS ("
 "  INSERT INTO silver.sales (record_hash, customer_id, order_date, product_id, product_name,"
@@ -286,13 +221,11 @@ static const char *const upsert_sales =
 "  ORDER BY r.record_hash, r.batch_id, r.line"
 "  ON CONFLICT (record_hash) DO UPDATE SET _batch_id = excluded._batch_id, _line = excluded._line"
 "  WHERE (excluded._batch_id, excluded._line) < (silver.sales._batch_id, silver.sales._line)"
-"  RETURNING order_date, product_id, customer_id, xmax = 0 AS inserted),"
-" pending AS ("
-"  SELECT 'date' AS kind, order_date::text AS key FROM added WHERE inserted"
-"  UNION SELECT 'product', product_id FROM added WHERE inserted"
-"  UNION SELECT 'customer', customer_id::text FROM added WHERE inserted) "
-"INSERT INTO medallion.gold_pending (kind, key) SELECT kind, key FROM pending "
-"ON CONFLICT DO NOTHING";
+"  RETURNING *, xmax = 0 AS inserted) "
+"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
+"  product_category, revenue, units) "
+"SELECT $1, 1, 'S' || encode(record_hash, 'hex'), customer_id, order_date, product_id,"
+"  product_category, amount, quantity FROM added WHERE inserted AND $1 IS NOT NULL";
 
 static const char *const touch_sales_products =
 "INSERT INTO pg_temp.medallion_products_touched "
@@ -486,13 +419,43 @@ static const char *const pending_changed_products =
  * ---------------------------------------------------------------------
  */
 
-/* what gold showed of the orders about to change */
-static const char *const pending_old_orders =
-"INSERT INTO medallion.gold_pending (kind, key) "
-"SELECT 'date', o.order_date::text FROM silver.orders o JOIN pg_temp.medallion_orders_touched USING (order_number) "
-"UNION SELECT 'customer', o.customer_id::text FROM silver.orders o JOIN pg_temp.medallion_orders_touched USING (order_number) "
-"UNION SELECT 'product', i.product_id FROM silver.order_items i JOIN pg_temp.medallion_orders_touched USING (order_number) "
-"ON CONFLICT DO NOTHING";
+/*
+ * Orders whose facts change: replaced ones, and those with items of a
+ * product whose category changed or, for items without their own price,
+ * whose price changed.
+ */
+static const char *const affected_orders =
+"INSERT INTO pg_temp.medallion_orders_affected "
+"SELECT order_number FROM pg_temp.medallion_orders_touched "
+"UNION "
+"SELECT i.order_number FROM silver.order_items i "
+"JOIN pg_temp.medallion_products_before b ON b.product_id = i.product_id "
+"JOIN silver.products p ON p.product_id = i.product_id "
+"WHERE p.product_category IS DISTINCT FROM b.product_category"
+"   OR (i.price IS NULL AND p.price IS DISTINCT FROM b.price)";
+
+/* their whole state as gold has it ($1: emission): categories from before */
+static const char *const emit_old_orders =
+"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
+"  product_category, revenue, units) "
+"SELECT $1, -1, 'O' || i.order_number, o.customer_id, o.order_date, i.product_id,"
+"  coalesce(b.product_category, p.product_category), i.amount, i.qty "
+"FROM pg_temp.medallion_orders_affected a "
+"JOIN silver.order_items i ON i.order_number = a.order_number "
+"JOIN silver.orders o ON o.order_number = a.order_number "
+"JOIN silver.products p ON p.product_id = i.product_id "
+"LEFT JOIN pg_temp.medallion_products_before b ON b.product_id = i.product_id";
+
+/* ... and their whole new state, once replaced and repriced */
+static const char *const emit_new_orders =
+"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
+"  product_category, revenue, units) "
+"SELECT $1, 1, 'O' || i.order_number, o.customer_id, o.order_date, i.product_id,"
+"  p.product_category, i.amount, i.qty "
+"FROM pg_temp.medallion_orders_affected a "
+"JOIN silver.order_items i ON i.order_number = a.order_number "
+"JOIN silver.orders o ON o.order_number = a.order_number "
+"JOIN silver.products p ON p.product_id = i.product_id";
 
 static const char *const delete_order_items =
 "DELETE FROM silver.order_items i USING pg_temp.medallion_orders_touched t "
@@ -534,28 +497,12 @@ static const char *const insert_order_clicks =
 "FROM pg_temp.medallion_order_winners w "
 "JOIN silver.order_record_clicks c ON c.batch_id = w.batch_id AND c.line = w.line";
 
-static const char *const pending_new_orders =
-"INSERT INTO medallion.gold_pending (kind, key) "
-"SELECT 'date', order_date::text FROM pg_temp.medallion_order_winners "
-"UNION SELECT 'customer', customer_id::text FROM pg_temp.medallion_order_winners "
-"UNION SELECT 'product', i.product_id FROM silver.order_items i JOIN pg_temp.medallion_orders_touched USING (order_number) "
-"ON CONFLICT DO NOTHING";
-
 /* a product's new price reprices the items that take it */
 static const char *const reprice_items =
-"WITH changed AS ("
-"  SELECT p.product_id, p.price FROM silver.products p"
-"  JOIN pg_temp.medallion_products_before b USING (product_id)"
-"  WHERE p.price IS DISTINCT FROM b.price),"
-" repriced AS ("
-"  UPDATE silver.order_items i SET unit_price = c.price, amount = i.qty * c.price"
-"  FROM changed c WHERE i.product_id = c.product_id AND i.price IS NULL"
-"    AND i.unit_price IS DISTINCT FROM c.price"
-"  RETURNING i.order_number) "
-"INSERT INTO medallion.gold_pending (kind, key) "
-"SELECT DISTINCT 'date', o.order_date::text FROM silver.orders o JOIN repriced USING (order_number) "
-"UNION SELECT DISTINCT 'customer', o.customer_id::text FROM silver.orders o JOIN repriced USING (order_number) "
-"ON CONFLICT DO NOTHING";
+"UPDATE silver.order_items i SET unit_price = p.price, amount = i.qty * p.price "
+"FROM pg_temp.medallion_products_before b JOIN silver.products p USING (product_id) "
+"WHERE i.product_id = b.product_id AND i.price IS NULL AND p.price IS DISTINCT FROM b.price"
+"  AND i.unit_price IS DISTINCT FROM p.price";
 
 static const char *const mark_batches =
 "UPDATE medallion.batches SET silver_at = pg_catalog.clock_timestamp() WHERE batch_id = ANY($1)";
@@ -571,7 +518,7 @@ pending_batches(int64 **ids, char ***sources)
 {
 	int			n;
 
-	run_step("list new batches",
+	medallion_run_step("list new batches",
 			 "SELECT b.batch_id, b.source FROM medallion.batches b "
 			 "WHERE b.silver_at IS NULL ORDER BY b.batch_id", 0, NULL, NULL);
 	n = (int) SPI_processed;
@@ -594,30 +541,25 @@ quarantine_new(const char *source, int n, int64 *ids, char **sources)
 
 	for (int i = 0; i < n; i++)
 		if (strcmp(sources[i], source) == 0)
-			run_batch_step("quarantine new records", sql, ids[i]);
+			medallion_run_batch_step("quarantine new records", sql, ids[i]);
 }
 
 /* Brings silver up to date; the caller holds the refresh lock. */
-static void
-refresh_silver(SilverCounts *counts)
+void
+medallion_refresh_silver_locked(SilverCounts *counts)
 {
-	ErrorContextCallback errcallback;
 	int64	   *ids;
 	char	  **sources;
 	int			n;
 	Datum		batch_ids;
 	Datum	   *elems;
+	Datum		emission;
 
 	memset(counts, 0, sizeof(SilverCounts));
 	counts->parsed = medallion_parse_pending();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	errcallback.callback = step_error_callback;
-	errcallback.arg = NULL;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
 	n = pending_batches(&ids, &sources);
 	counts->batches = n;
 	elems = palloc(sizeof(Datum) * (n + 1));
@@ -626,78 +568,88 @@ refresh_silver(SilverCounts *counts)
 	batch_ids = PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64),
 												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 
-	run_step("find working sets", "SELECT pg_catalog.to_regclass('pg_temp.medallion_eval')",
-			 0, NULL, NULL);
-	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
-		run_step("create working sets", create_working_sets, 0, NULL, NULL);
-	else
-		run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+	/* fact changes are kept for an incremental gold refresh, once gold is built */
+	medallion_run_step("gold built", "SELECT CASE WHEN EXISTS (SELECT 1 FROM medallion.gold_build) "
+			 "THEN pg_catalog.nextval('medallion.fact_emission_seq') END", 0, NULL, NULL);
+	{
+		bool		isnull;
+
+		emission = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (isnull)
+			emission = (Datum) 0;
+	}
+
+	medallion_working_sets("medallion_eval", create_working_sets, empty_working_sets);
 
 	/* customers: type the new rows, then rebuild the versions they touch */
 	for (int i = 0; i < n; i++)
 	{
 		if (strcmp(sources[i], "customers") == 0)
 		{
-			run_batch_step("type customers", type_customers, ids[i]);
-			run_batch_step("quarantine customers", quarantine_customers, ids[i]);
-			run_batch_step("customer warnings", customer_warnings, ids[i]);
+			medallion_run_batch_step("type customers", type_customers, ids[i]);
+			medallion_run_batch_step("quarantine customers", quarantine_customers, ids[i]);
+			medallion_run_batch_step("customer warnings", customer_warnings, ids[i]);
 		}
 		else if (strcmp(sources[i], "products") == 0)
 		{
-			run_batch_step("type products", type_products, ids[i]);
-			run_batch_step("quarantine products", quarantine_products, ids[i]);
+			medallion_run_batch_step("type products", type_products, ids[i]);
+			medallion_run_batch_step("quarantine products", quarantine_products, ids[i]);
 		}
 	}
-	run_batches_step("touch customers", touch_customers, batch_ids);
-	run_step("delete customer versions", delete_customer_versions, 0, NULL, NULL);
-	counts->customers = run_step("insert customer versions", insert_customer_versions, 0, NULL, NULL);
-	run_step("pending customers", pending_touched_customers, 0, NULL, NULL);
-	run_step("refresh is_current", refresh_current, 0, NULL, NULL);
-	run_batches_step("touch catalog products", touch_catalog_products, batch_ids);
+	medallion_run_batches_step("touch customers", touch_customers, batch_ids);
+	medallion_run_step("delete customer versions", delete_customer_versions, 0, NULL, NULL);
+	counts->customers = medallion_run_step("insert customer versions", insert_customer_versions, 0, NULL, NULL);
+	medallion_run_step("pending customers", pending_touched_customers, 0, NULL, NULL);
+	medallion_run_step("refresh is_current", refresh_current, 0, NULL, NULL);
+	medallion_run_batches_step("touch catalog products", touch_catalog_products, batch_ids);
 
 	/* sales */
-	run_batches_step("evaluate sales", eval_sales, batch_ids);
-	counts->sales = run_step("admit sales", admit_sales, 0, NULL, NULL);
-	run_step("upsert sales", upsert_sales, 0, NULL, NULL);
-	run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
+	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
+	counts->sales = medallion_run_step("admit sales", admit_sales, 0, NULL, NULL);
+	medallion_run_param_step("upsert sales", upsert_sales, emission);
+	medallion_run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
 
 	/* orders: drop what cannot be admitted until nothing more drops */
-	run_batches_step("evaluate orders", eval_orders, batch_ids);
-	run_step("orders without customer", orders_without_customer, 0, NULL, NULL);
-	while (run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
+	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
+	medallion_run_step("orders without customer", orders_without_customer, 0, NULL, NULL);
+	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
 		;
-	counts->orders = run_step("admit orders", admit_orders, 0, NULL, NULL);
-	run_step("explain orders", explain_orders, 0, NULL, NULL);
-	run_step("touch order products", touch_order_products, 0, NULL, NULL);
-	run_step("touch orders", touch_orders, 0, NULL, NULL);
+	counts->orders = medallion_run_step("admit orders", admit_orders, 0, NULL, NULL);
+	medallion_run_step("explain orders", explain_orders, 0, NULL, NULL);
+	medallion_run_step("touch order products", touch_order_products, 0, NULL, NULL);
+	medallion_run_step("touch orders", touch_orders, 0, NULL, NULL);
 
 	/* quarantine: new failures, changed reasons, records admitted at last */
 	quarantine_new("sales", n, ids, sources);
 	quarantine_new("sales_orders", n, ids, sources);
-	run_step("quarantine still failing", quarantine_still_failing, 0, NULL, NULL);
-	counts->readmitted = run_step("resolve quarantine", quarantine_resolve, 0, NULL, NULL);
+	medallion_run_step("quarantine still failing", quarantine_still_failing, 0, NULL, NULL);
+	counts->readmitted = medallion_run_step("resolve quarantine", quarantine_resolve, 0, NULL, NULL);
 
 	/* products, then the orders they price */
-	run_step("products before", products_before, 0, NULL, NULL);
-	counts->products = run_step("upsert products", upsert_products, 0, NULL, NULL);
-	run_step("pending products", pending_changed_products, 0, NULL, NULL);
+	medallion_run_step("products before", products_before, 0, NULL, NULL);
+	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
+	medallion_run_step("pending products", pending_changed_products, 0, NULL, NULL);
 
-	run_step("pending old orders", pending_old_orders, 0, NULL, NULL);
-	run_step("delete order items", delete_order_items, 0, NULL, NULL);
-	run_step("delete order clicks", delete_order_clicks, 0, NULL, NULL);
-	run_step("order winners", order_winners, 0, NULL, NULL);
-	run_step("upsert orders", upsert_orders, 0, NULL, NULL);
-	run_step("insert order items", insert_order_items, 0, NULL, NULL);
-	run_step("insert order clicks", insert_order_clicks, 0, NULL, NULL);
-	run_step("pending new orders", pending_new_orders, 0, NULL, NULL);
-	run_step("reprice items", reprice_items, 0, NULL, NULL);
+	if (emission != (Datum) 0)
+	{
+		medallion_run_step("affected orders", affected_orders, 0, NULL, NULL);
+		medallion_run_param_step("facts before", emit_old_orders, emission);
+	}
+	medallion_run_step("delete order items", delete_order_items, 0, NULL, NULL);
+	medallion_run_step("delete order clicks", delete_order_clicks, 0, NULL, NULL);
+	medallion_run_step("order winners", order_winners, 0, NULL, NULL);
+	medallion_run_step("upsert orders", upsert_orders, 0, NULL, NULL);
+	medallion_run_step("insert order items", insert_order_items, 0, NULL, NULL);
+	medallion_run_step("insert order clicks", insert_order_clicks, 0, NULL, NULL);
+	medallion_run_step("reprice items", reprice_items, 0, NULL, NULL);
+	if (emission != (Datum) 0)
+		medallion_run_param_step("facts after", emit_new_orders, emission);
 
-	counts->quarantined = run_count_step("count new quarantine",
+	counts->quarantined = medallion_run_count_step("count new quarantine",
 										 "SELECT count(*) FROM silver.quarantine "
 										 "WHERE first_seen = now() AND resolved_at IS NULL");
-	run_batches_step("mark batches", mark_batches, batch_ids);
+	medallion_run_batches_step("mark batches", mark_batches, batch_ids);
 
-	error_context_stack = errcallback.previous;
 	SPI_finish();
 }
 
@@ -719,7 +671,7 @@ medallion_refresh_silver(PG_FUNCTION_ARGS)
 
 	guc_level = medallion_pin_search_path();
 	medallion_lock_refresh();
-	refresh_silver(&c);
+	medallion_refresh_silver_locked(&c);
 	medallion_restore_gucs(guc_level);
 
 	values[0] = Int64GetDatum(c.batches);

@@ -66,6 +66,19 @@ medallion_numeric_datum(const char *s, size_t len)
 	return d;
 }
 
+/* A numeric from a C string in numeric syntax, or (Datum) 0 when it is not. */
+Datum
+medallion_numeric_or_null(const char *s)
+{
+	size_t		len = strlen(s);
+	bool		negative;
+
+	if (!value_numeric(s, len, &negative))
+		return (Datum) 0;
+	value_trim(&s, &len);
+	return medallion_numeric_datum(s, len);
+}
+
 /* A timestamptz from microseconds since 1970-01-01 UTC. */
 Datum
 medallion_timestamptz_datum(int64 unix_usecs)

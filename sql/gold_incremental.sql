@@ -1,0 +1,120 @@
+--
+-- gold_incremental: an incremental refresh gives exactly what a full one
+-- does, after each of several batches: the sample data, orders waiting for
+-- their customer, the customer arriving, later records of two orders, a
+-- customer leaving and another joining the contactable set (SCD2), a
+-- duplicate file, a catalog change of category and price, new LTV
+-- thresholds.  Then reconciliation: every grain sums to the sales fact, and
+-- marketing spend matches it.
+--
+DROP EXTENSION medallion CASCADE;
+CREATE EXTENSION medallion;
+\pset null (null)
+SET DateStyle = 'ISO, YMD';
+
+CREATE FUNCTION pg_temp.load(source text, file text) RETURNS text LANGUAGE sql AS $$
+  SELECT status || ' ' || rows_loaded FROM medallion_ingest_csv(source, file)
+$$;
+
+-- refreshes incrementally, keeps what that gave, rebuilds in full, and
+-- counts the rows that differ between the two in each gold table
+CREATE FUNCTION pg_temp.incremental_equals_full() RETURNS TABLE (gold_table text, rows bigint, differing bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t text;
+BEGIN
+    PERFORM set_config('client_min_messages', 'warning', true);
+    IF (SELECT mode FROM medallion_refresh_gold()) <> 'incremental' THEN
+        RAISE EXCEPTION 'the refresh was not incremental';
+    END IF;
+    FOREACH t IN ARRAY ARRAY['sales_metrics', 'category_metrics', 'period_metrics',
+                             'product_performance', 'marketing_customers'] LOOP
+        EXECUTE format('DROP TABLE IF EXISTS pg_temp.snap_%s; CREATE TEMP TABLE snap_%s AS SELECT * FROM gold.%I', t, t, t);
+    END LOOP;
+    PERFORM medallion_refresh_gold(full => true);
+    FOREACH t IN ARRAY ARRAY['sales_metrics', 'category_metrics', 'period_metrics',
+                             'product_performance', 'marketing_customers'] LOOP
+        gold_table := t;
+        EXECUTE format('SELECT count(*) FROM gold.%I', t) INTO rows;
+        EXECUTE format('SELECT count(*) FROM ((SELECT * FROM pg_temp.snap_%s EXCEPT ALL SELECT * FROM gold.%I)'
+                       ' UNION ALL (SELECT * FROM gold.%I EXCEPT ALL SELECT * FROM pg_temp.snap_%s)) d',
+                       t, t, t, t) INTO differing;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- the sample data; the first refresh builds gold in full
+SELECT s.name, pg_temp.load(s.name, '/tmp/medallion_regress/sample/' || s.name || '.csv')
+FROM medallion.sources s ORDER BY s.load_order;
+SELECT mode FROM medallion_refresh_gold();
+-- a refresh with nothing new
+SELECT * FROM pg_temp.incremental_equals_full();
+
+-- orders of customers 900 and 901, who do not exist yet (quarantined)
+SELECT pg_temp.load('sales_orders', '/tmp/medallion_regress/gold/inc_orders_late.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT count(*) AS waiting FROM silver.quarantine WHERE rule = 'unknown_customer' AND resolved_at IS NULL
+  AND record->>'customer_id' IN ('900', '901');
+
+-- they arrive: their orders are admitted; 900 has an email, 901 nothing
+SELECT pg_temp.load('customers', '/tmp/medallion_regress/gold/inc_customers_late.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT customer_id, total_orders, total_spend, categories FROM gold.marketing_customers
+WHERE customer_id IN (900, 901);
+
+-- later records of orders 100001 (now customer 901's) and 900001
+SELECT pg_temp.load('sales_orders', '/tmp/medallion_regress/gold/inc_orders_supersede.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+
+-- SCD2: 900 loses his email (leaves marketing), 901 gains one (joins it)
+SELECT pg_temp.load('customers', '/tmp/medallion_regress/gold/inc_customers_scd2.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT customer_id, total_orders, total_spend, last_purchase_date FROM gold.marketing_customers
+WHERE customer_id IN (900, 901);
+
+-- the same file again: a duplicate batch, nothing changes
+SELECT pg_temp.load('customers', '/tmp/medallion_regress/gold/inc_customers_scd2.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+
+-- the catalog moves P000002 to a new category and reprices it and
+-- P000004: items without their own price follow
+SELECT pg_temp.load('products', '/tmp/medallion_regress/gold/inc_products_change.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT product_id, product_category FROM gold.product_performance WHERE product_id = 'P000002';
+
+-- new LTV thresholds
+UPDATE medallion.settings SET value = '20000' WHERE name = 'ltv_high_threshold';
+UPDATE medallion.settings SET value = '8000' WHERE name = 'ltv_medium_threshold';
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT ltv_segment, count(*) FROM gold.marketing_customers GROUP BY 1 ORDER BY 1;
+
+--
+-- Reconciliation (the fixture's amounts have at most two decimals, so the
+-- rounded sums add up exactly)
+--
+SELECT sum(revenue) AS fact_revenue, sum(units) AS fact_units FROM silver.sales_fact;
+SELECT grain, sum(revenue) AS revenue, sum(units) AS units FROM gold.period_metrics GROUP BY 1 ORDER BY 1;
+SELECT 'category_metrics' AS t, grain, sum(revenue) = (SELECT sum(revenue) FROM silver.sales_fact) AS ok
+FROM gold.category_metrics GROUP BY grain
+UNION ALL
+SELECT 'sales_metrics', grain, sum(revenue) = (SELECT sum(revenue) FROM silver.sales_fact)
+FROM gold.sales_metrics GROUP BY grain ORDER BY 1, 2;
+SELECT sum(revenue) = (SELECT sum(revenue) FROM silver.sales_fact) AS products_ok FROM gold.product_performance;
+-- orders counted once per period: days add up to months, months to years
+SELECT (SELECT sum(order_count) FROM gold.period_metrics WHERE grain = 'day') =
+       (SELECT sum(order_count) FROM gold.period_metrics WHERE grain = 'year') AS orders_ok,
+       (SELECT sum(order_count) FROM gold.period_metrics WHERE grain = 'year') =
+       (SELECT count(DISTINCT order_key) FROM silver.sales_fact) AS distinct_ok;
+-- marketing spend is the customer's share of the fact
+SELECT count(*) AS mismatched_customers
+FROM gold.marketing_customers m
+LEFT JOIN (SELECT customer_id, sum(revenue) AS spend, count(DISTINCT order_key) AS orders
+           FROM silver.sales_fact GROUP BY 1) f USING (customer_id)
+WHERE m.total_spend <> round(coalesce(f.spend, 0), 2) OR m.total_orders <> coalesce(f.orders, 0);
+
+-- the sales tables hold no customer identifier or attribute
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = 'gold' AND table_name <> 'marketing_customers'
+  AND (column_name LIKE '%customer%' OR column_name IN ('email', 'phone', 'state', 'timezone',
+       'city', 'postcode', 'street', 'lon', 'lat', 'tax_id', 'ship_to_address'));

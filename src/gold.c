@@ -1,0 +1,399 @@
+/*-------------------------------------------------------------------------
+ *
+ * gold.c
+ *	  medallion_refresh_gold: sales metrics, product performance and the
+ *	  marketing customer profile, refreshed incrementally or in full.
+ *
+ * Gold is rolled up from exact state (medallion.gold_day_*, gold_products,
+ * gold_customers...), which holds unrounded sums and, for each group, the
+ * number of distinct orders in it.  The state changes by the fact deltas
+ * the silver refresh records: each changed order arrives as its whole old
+ * state (sign -1) and its whole new state (sign +1), so "is this order in
+ * this group" is counted exactly at every level by grouping one emission of
+ * one order.  A full rebuild feeds the whole fact through the same
+ * statements as one emission of +1s, so the two cannot disagree in how they
+ * count.
+ *
+ * Then only what changed is recomputed: the periods of every grain that
+ * contain a changed day (a year from its exact days, not its rounded
+ * months), the products and the customers in the deltas or pending.  All in
+ * the caller's transaction: readers see the old gold or the new, and the
+ * statements take no lock that blocks them.
+ *
+ * src/gold.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "medallion.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(medallion_refresh_gold);
+
+static const char *const create_working_sets =
+/* the fact changes to apply, one row per emission, order and product */
+"CREATE TEMP TABLE medallion_gold_src (emission bigint, sign smallint, order_key text,"
+"  customer_id bigint, day date, product_id text, product_category text, revenue numeric,"
+"  units bigint) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_gold_periods (grain text, period_start date, period_end date,"
+"  PRIMARY KEY (grain, period_start)) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_gold_products (product_id text PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_gold_customers (customer_id bigint PRIMARY KEY) ON COMMIT DROP;";
+
+static const char *const empty_working_sets =
+"TRUNCATE pg_temp.medallion_gold_src, pg_temp.medallion_gold_periods,"
+"  pg_temp.medallion_gold_products, pg_temp.medallion_gold_customers";
+
+/* ---------------------------------------------------------------------
+ * The changes to apply
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const clear_state =
+"TRUNCATE medallion.gold_day_products, medallion.gold_day_categories, medallion.gold_days,"
+"  medallion.gold_products, medallion.gold_customers, medallion.gold_customer_categories,"
+"  medallion.gold_build";
+
+/* not TRUNCATE: readers must not wait, and see the old gold until commit */
+static const char *const clear_gold =
+"DELETE FROM gold.sales_metrics; DELETE FROM gold.category_metrics;"
+"DELETE FROM gold.period_metrics; DELETE FROM gold.product_performance;"
+"DELETE FROM gold.marketing_customers";
+
+/* in full: the whole fact, as one emission of additions */
+static const char *const source_full =
+"INSERT INTO pg_temp.medallion_gold_src "
+"SELECT 0, 1, order_key, customer_id, order_date, product_id, product_category,"
+"  sum(revenue), sum(units) "
+"FROM silver.sales_fact GROUP BY order_key, customer_id, order_date, product_id, product_category";
+
+static const char *const source_delta =
+"INSERT INTO pg_temp.medallion_gold_src "
+"SELECT emission, sign, order_key, customer_id, day, product_id, product_category,"
+"  sum(revenue), sum(units) "
+"FROM medallion.fact_delta "
+"GROUP BY emission, sign, order_key, customer_id, day, product_id, product_category";
+
+/* ---------------------------------------------------------------------
+ * Exact state: sums, and orders counted once per group and emission
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const apply_day_products =
+"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) "
+"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM pg_temp.medallion_gold_src GROUP BY day, product_id, product_category "
+"ON CONFLICT (day, product_id, product_category) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+
+static const char *const apply_day_categories =
+"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) "
+"SELECT day, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM (SELECT emission, sign, order_key, day, product_category, sum(revenue) AS revenue, sum(units) AS units"
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day, product_category) o "
+"GROUP BY day, product_category "
+"ON CONFLICT (day, product_category) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+
+static const char *const apply_days =
+"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) "
+"SELECT day, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM (SELECT emission, sign, order_key, day, sum(revenue) AS revenue, sum(units) AS units"
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day) o "
+"GROUP BY day "
+"ON CONFLICT (day) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+
+static const char *const apply_products =
+"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) "
+"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM (SELECT emission, sign, order_key, product_id, sum(revenue) AS revenue, sum(units) AS units"
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, product_id) o "
+"GROUP BY product_id "
+"ON CONFLICT (product_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+
+/* last purchases only grow with additions; a removal recomputes below */
+static const char *const apply_customers =
+"INSERT INTO medallion.gold_customers AS t (customer_id, revenue, order_count, last_purchase) "
+"SELECT customer_id, sum(sign * revenue), sum(sign), max(day) FILTER (WHERE sign > 0) "
+"FROM (SELECT emission, sign, order_key, customer_id, day, sum(revenue) AS revenue"
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, customer_id, day) o "
+"GROUP BY customer_id "
+"ON CONFLICT (customer_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+"  order_count = t.order_count + excluded.order_count,"
+"  last_purchase = greatest(t.last_purchase, excluded.last_purchase)";
+
+static const char *const recompute_last_purchase =
+"UPDATE medallion.gold_customers c SET last_purchase ="
+"  (SELECT max(f.order_date) FROM silver.sales_fact f WHERE f.customer_id = c.customer_id) "
+"WHERE c.customer_id IN (SELECT customer_id FROM pg_temp.medallion_gold_src WHERE sign < 0)";
+
+static const char *const apply_customer_categories =
+"INSERT INTO medallion.gold_customer_categories AS t (customer_id, product_category, order_count) "
+"SELECT customer_id, product_category, sum(sign) "
+"FROM (SELECT DISTINCT emission, sign, order_key, customer_id, product_category"
+"      FROM pg_temp.medallion_gold_src) o "
+"GROUP BY customer_id, product_category "
+"ON CONFLICT (customer_id, product_category) DO UPDATE SET order_count = t.order_count + excluded.order_count";
+
+/* groups no order is in any more */
+static const char *const drop_empty_state =
+"DELETE FROM medallion.gold_day_products WHERE order_count = 0;"
+"DELETE FROM medallion.gold_day_categories WHERE order_count = 0;"
+"DELETE FROM medallion.gold_days WHERE order_count = 0;"
+"DELETE FROM medallion.gold_products WHERE order_count = 0;"
+"DELETE FROM medallion.gold_customers WHERE order_count = 0;"
+"DELETE FROM medallion.gold_customer_categories WHERE order_count = 0";
+
+/* ---------------------------------------------------------------------
+ * What to recompute
+ * ---------------------------------------------------------------------
+ */
+
+/* every period of every grain holding a changed day (all of them in full) */
+static const char *const touched_periods =
+"INSERT INTO pg_temp.medallion_gold_periods "
+"SELECT DISTINCT g.grain, p.period_start, (p.period_start + g.length)::date "
+"FROM (SELECT DISTINCT day FROM pg_temp.medallion_gold_src) d "
+"CROSS JOIN (VALUES ('day', interval '1 day'), ('week', interval '1 week'),"
+"                   ('month', interval '1 month'), ('quarter', interval '3 months'),"
+"                   ('year', interval '1 year')) g(grain, length) "
+"CROSS JOIN LATERAL (SELECT date_trunc(g.grain, d.day::timestamp)::date AS period_start) p";
+
+static const char *const touched_products =
+"INSERT INTO pg_temp.medallion_gold_products "
+"SELECT product_id FROM pg_temp.medallion_gold_src "
+"UNION SELECT key FROM medallion.gold_pending WHERE kind = 'product' "
+"ON CONFLICT DO NOTHING";
+
+/* $1: all customers (the LTV thresholds changed, or a full rebuild) */
+static const char *const touched_customers =
+"INSERT INTO pg_temp.medallion_gold_customers "
+"SELECT customer_id FROM pg_temp.medallion_gold_src "
+"UNION SELECT key::bigint FROM medallion.gold_pending WHERE kind = 'customer' "
+"UNION SELECT customer_id FROM silver.customers WHERE $1 = 1 "
+"ON CONFLICT DO NOTHING";
+
+/* ---------------------------------------------------------------------
+ * Gold
+ * ---------------------------------------------------------------------
+ */
+
+#define AVG_ORDER_VALUE "round(sum(s.revenue) / sum(s.order_count), 2)"
+
+static const char *const refresh_sales_metrics =
+"DELETE FROM gold.sales_metrics m USING pg_temp.medallion_gold_periods p "
+"WHERE m.grain = p.grain AND m.period_start = p.period_start;"
+"INSERT INTO gold.sales_metrics (grain, period_start, product_id, product_category, revenue,"
+"  units, order_count, avg_order_value) "
+"SELECT p.grain, p.period_start, s.product_id, s.product_category, round(sum(s.revenue), 2),"
+"  sum(s.units), sum(s.order_count), " AVG_ORDER_VALUE " "
+"FROM pg_temp.medallion_gold_periods p "
+"JOIN medallion.gold_day_products s ON s.day >= p.period_start AND s.day < p.period_end "
+"GROUP BY p.grain, p.period_start, s.product_id, s.product_category";
+
+static const char *const refresh_category_metrics =
+"DELETE FROM gold.category_metrics m USING pg_temp.medallion_gold_periods p "
+"WHERE m.grain = p.grain AND m.period_start = p.period_start;"
+"INSERT INTO gold.category_metrics (grain, period_start, product_category, revenue, units,"
+"  order_count, avg_order_value) "
+"SELECT p.grain, p.period_start, s.product_category, round(sum(s.revenue), 2), sum(s.units),"
+"  sum(s.order_count), " AVG_ORDER_VALUE " "
+"FROM pg_temp.medallion_gold_periods p "
+"JOIN medallion.gold_day_categories s ON s.day >= p.period_start AND s.day < p.period_end "
+"GROUP BY p.grain, p.period_start, s.product_category";
+
+static const char *const refresh_period_metrics =
+"DELETE FROM gold.period_metrics m USING pg_temp.medallion_gold_periods p "
+"WHERE m.grain = p.grain AND m.period_start = p.period_start;"
+"INSERT INTO gold.period_metrics (grain, period_start, revenue, units, order_count, avg_order_value) "
+"SELECT p.grain, p.period_start, round(sum(s.revenue), 2), sum(s.units), sum(s.order_count), "
+AVG_ORDER_VALUE " "
+"FROM pg_temp.medallion_gold_periods p "
+"JOIN medallion.gold_days s ON s.day >= p.period_start AND s.day < p.period_end "
+"GROUP BY p.grain, p.period_start";
+
+/* products with an admitted sale or item; ranks are set below */
+static const char *const refresh_product_performance =
+"DELETE FROM gold.product_performance pp USING pg_temp.medallion_gold_products t "
+"WHERE pp.product_id = t.product_id;"
+"INSERT INTO gold.product_performance (product_id, product_name, product_category, units_sold,"
+"  revenue, order_count, category_rank) "
+"SELECT g.product_id, p.product_name, p.product_category, g.units, round(g.revenue, 2),"
+"  g.order_count, 0 "
+"FROM pg_temp.medallion_gold_products t "
+"JOIN medallion.gold_products g ON g.product_id = t.product_id "
+"JOIN silver.products p ON p.product_id = t.product_id";
+
+/* rank() by exact revenue within each category: ties share a rank */
+static const char *const rank_products =
+"UPDATE gold.product_performance pp SET category_rank = r.category_rank "
+"FROM (SELECT pp2.product_id, rank() OVER (PARTITION BY pp2.product_category"
+"                                          ORDER BY g.revenue DESC) AS category_rank"
+"      FROM gold.product_performance pp2"
+"      JOIN medallion.gold_products g ON g.product_id = pp2.product_id) r "
+"WHERE pp.product_id = r.product_id AND pp.category_rank <> r.category_rank";
+
+/* $1, $2: the High and Medium thresholds */
+static const char *const refresh_marketing =
+"DELETE FROM gold.marketing_customers m USING pg_temp.medallion_gold_customers t "
+"WHERE m.customer_id = t.customer_id;"
+"INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone,"
+"  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) "
+"SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment,"
+"  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase,"
+"  coalesce((SELECT array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\")"
+"            FROM medallion.gold_customer_categories cc WHERE cc.customer_id = c.customer_id),"
+"           '{}'),"
+"  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'"
+"       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END "
+"FROM pg_temp.medallion_gold_customers t "
+"JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current "
+"LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id "
+"WHERE c.email IS NOT NULL OR c.phone IS NOT NULL";
+
+/* ---------------------------------------------------------------------
+ * Driving it
+ * ---------------------------------------------------------------------
+ */
+
+/* What a gold refresh did. */
+typedef struct GoldCounts
+{
+	bool		full;
+	int64		fact_changes;
+	int64		periods;
+	int64		products;
+	int64		customers;
+} GoldCounts;
+
+/* A setting of medallion.settings as numeric (its text, checked). */
+static Datum
+numeric_setting(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	char	   *value;
+
+	medallion_run_step("read settings", "SELECT value FROM medallion.settings WHERE name = $1",
+					   1, argtypes, args);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("setting \"%s\" is missing from medallion.settings", name)));
+	value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (value == NULL || medallion_numeric_or_null(value) == (Datum) 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("setting \"%s\" in medallion.settings is not a number: \"%s\"",
+						name, value ? value : ""),
+				 errhint("UPDATE medallion.settings SET value = '...' WHERE name = '%s';", name)));
+	return medallion_numeric_or_null(value);
+}
+
+static void
+refresh_gold(bool full, GoldCounts *counts)
+{
+	Oid			argtypes[3] = {NUMERICOID, NUMERICOID, INT4OID};
+	Datum		args[3];
+	bool		built;
+	bool		all_customers;
+	bool		isnull;
+
+	memset(counts, 0, sizeof(GoldCounts));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	args[0] = numeric_setting("ltv_high_threshold");
+	args[1] = numeric_setting("ltv_medium_threshold");
+
+	/* gold state is unlogged: after a crash it is empty, and so rebuilt */
+	medallion_run_step("gold state", "SELECT ltv_high = $1 AND ltv_medium = $2 FROM medallion.gold_build",
+					   2, argtypes, args);
+	built = SPI_processed > 0;
+	all_customers = !built ||
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	full = full || !built;
+	counts->full = full;
+
+	medallion_working_sets("medallion_gold_src", create_working_sets, empty_working_sets);
+	if (full)
+	{
+		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
+		medallion_run_step("clear gold", clear_gold, 0, NULL, NULL);
+		counts->fact_changes = medallion_run_step("facts", source_full, 0, NULL, NULL);
+		all_customers = true;
+	}
+	else
+		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
+
+	medallion_run_step("day products", apply_day_products, 0, NULL, NULL);
+	medallion_run_step("day categories", apply_day_categories, 0, NULL, NULL);
+	medallion_run_step("days", apply_days, 0, NULL, NULL);
+	medallion_run_step("products", apply_products, 0, NULL, NULL);
+	medallion_run_step("customers", apply_customers, 0, NULL, NULL);
+	medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
+	medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
+	medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
+
+	counts->periods = medallion_run_step("touched periods", touched_periods, 0, NULL, NULL);
+	counts->products = medallion_run_step("touched products", touched_products, 0, NULL, NULL);
+	args[2] = Int32GetDatum(all_customers ? 1 : 0);
+	counts->customers = medallion_run_step("touched customers", touched_customers,
+										   1, &argtypes[2], &args[2]);
+
+	medallion_run_step("sales metrics", refresh_sales_metrics, 0, NULL, NULL);
+	medallion_run_step("category metrics", refresh_category_metrics, 0, NULL, NULL);
+	medallion_run_step("period metrics", refresh_period_metrics, 0, NULL, NULL);
+	medallion_run_step("product performance", refresh_product_performance, 0, NULL, NULL);
+	medallion_run_step("rank products", rank_products, 0, NULL, NULL);
+	medallion_run_step("marketing customers", refresh_marketing, 2, argtypes, args);
+
+	medallion_run_step("consume changes",
+					   "TRUNCATE medallion.fact_delta; DELETE FROM medallion.gold_pending",
+					   0, NULL, NULL);
+	medallion_run_step("gold built",
+					   "DELETE FROM medallion.gold_build; "
+					   "INSERT INTO medallion.gold_build (built_at, ltv_high, ltv_medium) "
+					   "VALUES (now(), $1, $2)", 2, argtypes, args);
+	SPI_finish();
+}
+
+/*
+ * medallion_refresh_gold(full boolean DEFAULT false) returns (mode,
+ * silver_batches, fact_changes, periods, products, customers).  Silver is
+ * brought up to date first.
+ */
+Datum
+medallion_refresh_gold(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	SilverCounts silver;
+	GoldCounts	gold;
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	int			guc_level;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	guc_level = medallion_pin_search_path();
+	medallion_lock_refresh();
+	medallion_refresh_silver_locked(&silver);
+	refresh_gold(!PG_ARGISNULL(0) && PG_GETARG_BOOL(0), &gold);
+	medallion_restore_gucs(guc_level);
+
+	values[0] = CStringGetTextDatum(gold.full ? "full" : "incremental");
+	values[1] = Int64GetDatum(silver.batches);
+	values[2] = Int64GetDatum(gold.fact_changes);
+	values[3] = Int64GetDatum(gold.periods);
+	values[4] = Int64GetDatum(gold.products);
+	values[5] = Int64GetDatum(gold.customers);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * steps.c
+ *	  Running the set-based SQL steps of the silver and gold refreshes.
+ *
+ * Each step is one statement run through SPI; an error in it names the
+ * step in its context, so "medallion step \"upsert products\"" tells the
+ * DBA where a refresh failed.
+ *
+ * src/steps.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "medallion.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+
+static const char *current_step = NULL;
+
+static void
+step_error_callback(void *arg)
+{
+	if (current_step)
+		errcontext("medallion step \"%s\"", current_step);
+}
+
+/*
+ * Runs one step; returns the rows it processed.  Without arguments the
+ * text may hold several statements.  nulls as for SPI ('n' = NULL).
+ */
+static uint64
+run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
+	const char *nulls)
+{
+	ErrorContextCallback errcallback;
+	int			rc;
+
+	current_step = step;
+	errcallback.callback = step_error_callback;
+	errcallback.arg = NULL;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	if (nargs == 0)
+		rc = SPI_execute(sql, false, 0);
+	else
+		rc = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "step \"%s\" failed: %s", step, SPI_result_code_string(rc));
+
+	error_context_stack = errcallback.previous;
+	current_step = NULL;
+	return SPI_processed;
+}
+
+uint64
+medallion_run_step(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	return run(step, sql, nargs, argtypes, args, NULL);
+}
+
+/* A step taking a batch id as $1. */
+uint64
+medallion_run_batch_step(const char *step, const char *sql, int64 batch_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(batch_id)};
+
+	return run(step, sql, 1, argtypes, args, NULL);
+}
+
+/* A step taking an array of batch ids as $1. */
+uint64
+medallion_run_batches_step(const char *step, const char *sql, Datum batch_ids)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		args[1] = {batch_ids};
+
+	return run(step, sql, 1, argtypes, args, NULL);
+}
+
+/* A step taking one bigint as $1, where (Datum) 0 means NULL. */
+uint64
+medallion_run_param_step(const char *step, const char *sql, Datum value)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {value};
+	char		nulls[1] = {value == (Datum) 0 ? 'n' : ' '};
+
+	return run(step, sql, 1, argtypes, args, nulls);
+}
+
+/* A step returning one bigint (0 for NULL). */
+int64
+medallion_run_count_step(const char *step, const char *sql)
+{
+	bool		isnull;
+	Datum		d;
+
+	run(step, sql, 0, NULL, NULL, NULL);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Temporary tables for the working sets of a refresh: created (ON COMMIT
+ * DROP) the first time in a transaction, emptied when a second refresh in
+ * the same transaction finds them.
+ */
+void
+medallion_working_sets(const char *probe_table, const char *create_sql, const char *empty_sql)
+{
+	char	   *probe = psprintf("SELECT pg_catalog.to_regclass('pg_temp.%s')", probe_table);
+
+	run("find working sets", probe, 0, NULL, NULL, NULL);
+	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
+		run("create working sets", create_sql, 0, NULL, NULL, NULL);
+	else
+		run("empty working sets", empty_sql, 0, NULL, NULL, NULL);
+}
