@@ -31,6 +31,7 @@
 #include "csv_reader.h"
 
 #include <csv.h>
+#include <limits.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -347,7 +348,8 @@ store_field(CsvReader *r, const char *data, size_t len)
 	size_t		slot = (r->arena_len + FIELD_ALIGN - 1) & ~((size_t) FIELD_ALIGN - 1);
 	size_t		need = slot + r->opts.header_room + len;
 
-	if (need > r->arena_cap)
+	/* also for a first field of 0 bytes: its pointer must not be NULL */
+	if (r->arena == NULL || need > r->arena_cap)
 	{
 		size_t		newcap = r->arena_cap ? r->arena_cap * 2 : 4096;
 		char	   *p;
@@ -396,7 +398,9 @@ on_field(void *data, size_t len, void *arg)
 	CsvRecordStatus check;
 
 	r->row_open = true;
-	r->nfields++;
+	/* saturates: a line of 2^31 delimiters must not wrap it (bad_field is nfields + 1) */
+	if (r->nfields < INT_MAX - 1)
+		r->nfields++;
 	if (r->mode != SCAN_PARSE || r->error)
 		return;
 	if (r->nfields > r->max_fields)
@@ -432,9 +436,11 @@ on_row(int term, void *arg)
 		r->events[r->nevents].had_fields = r->row_open;
 		r->events[r->nevents].term = term;
 	}
-	r->nevents++;
-	if (r->row_open)
-		r->nrows++;
+	/* classify_record only tells 0, 1, 2 and more row ends apart */
+	if (r->nevents < 3)
+		r->nevents++;
+	if (r->row_open && r->nrows < 1)
+		r->nrows++;				/* only compared with 0 */
 	r->row_open = false;
 	if (term == '\n')
 		r->lf_event = true;
@@ -478,6 +484,25 @@ begin_record(CsvReader *r)
 		csv_free(&r->parser);
 }
 
+/*
+ * Bounds the field libcsv still has open.  The exact check is on_field's;
+ * this one bounds memory while a field is still open.  libcsv may hold a
+ * closing quote it has not yet taken back, hence the one byte of slack.
+ * It must also run before a strict parse error is recorded, or the status
+ * would depend on where the reads happen to end.
+ */
+static void
+check_open_field(CsvReader *r)
+{
+	if (r->mode == SCAN_PARSE && r->parser.entry_pos > r->opts.max_field_size + 1)
+	{
+		/* a field past max_fields is only counted, never judged (on_field) */
+		if (r->nfields < r->max_fields)
+			set_status(r, CSV_RECORD_FIELD_TOO_LARGE, r->nfields + 1);
+		r->mode = SCAN_DISCARD;
+	}
+}
+
 /* Feeds one piece of input (ending at a LF or at the end of the buffer). */
 static void
 feed_piece(CsvReader *r, const char *data, size_t len)
@@ -497,6 +522,7 @@ feed_piece(CsvReader *r, const char *data, size_t len)
 			return;
 		}
 		/* libcsv stopped on the offending byte */
+		check_open_field(r);
 		set_status(r, data[done] == '"' ? CSV_RECORD_QUOTE_IN_UNQUOTED
 				   : CSV_RECORD_TEXT_AFTER_QUOTE, r->nfields + 1);
 		/* forget the partial record, resetting libcsv for the next one */
@@ -505,29 +531,22 @@ feed_piece(CsvReader *r, const char *data, size_t len)
 		return;
 	}
 
-	/*
-	 * The exact check is on_field's; this one bounds memory while a field is
-	 * still open.  libcsv may hold a closing quote it has not yet taken back,
-	 * hence the one byte of slack.
-	 */
-	if (r->mode == SCAN_PARSE && r->parser.entry_pos > r->opts.max_field_size + 1)
-	{
-		set_status(r, CSV_RECORD_FIELD_TOO_LARGE, r->nfields + 1);
-		r->mode = SCAN_DISCARD;
-	}
+	check_open_field(r);
 	if (r->mode == SCAN_DISCARD)
 		drop_partial_field(r);
 }
 
 /*
  * A bad record keeps only max_field_size of its raw bytes, so a runaway
- * record cannot exhaust memory.
+ * record cannot exhaust memory.  The bytes read may end with the record's
+ * line end (LF or CRLF), which is not part of the record: only beyond two
+ * more bytes is the record surely over-long; fill_record cuts the others.
  */
 static void
 limit_raw(CsvReader *r)
 {
 	if (r->mode != SCAN_PARSE && !r->raw_truncated &&
-		r->pos - r->rec_start > r->opts.max_field_size)
+		r->pos - r->rec_start > r->opts.max_field_size + 2)
 	{
 		r->raw_truncated = true;
 		r->raw_len = r->opts.max_field_size;
@@ -589,8 +608,7 @@ fill_record(CsvReader *r, CsvRecord *rec)
 			raw_len--;
 		if (raw_len > 0 && raw[raw_len - 1] == '\r')
 			raw_len--;
-		if (r->status == CSV_RECORD_FIELD_TOO_LARGE &&
-			raw_len > r->opts.max_field_size)
+		if (r->mode != SCAN_PARSE && raw_len > r->opts.max_field_size)
 		{
 			raw_len = r->opts.max_field_size;
 			r->raw_truncated = true;
@@ -920,6 +938,8 @@ decode_record(CsvReader *r, CsvRecord *rec)
 			p = realloc(r->out_ptrs, newcap * sizeof(char *));
 			if (p == NULL)
 			{
+				/* the parse thread writes r->error too: stop it first */
+				stop_thread(r);
 				r->error = CSV_READER_OUT_OF_MEMORY;
 				return false;
 			}
@@ -950,11 +970,13 @@ static RecordBatch *
 producer_take_batch(CsvReader *r)
 {
 	RecordBatch *b = NULL;
+	bool		stopped;
 
 	pthread_mutex_lock(&r->mutex);
 	while (!r->stop && r->nqueued >= MAX_QUEUED_BATCHES)
 		pthread_cond_wait(&r->has_space, &r->mutex);
-	if (!r->stop)
+	stopped = r->stop;			/* read under the mutex: stop_thread writes it */
+	if (!stopped)
 	{
 		b = r->free_batches;
 		if (b != NULL)
@@ -965,7 +987,7 @@ producer_take_batch(CsvReader *r)
 		}
 	}
 	pthread_mutex_unlock(&r->mutex);
-	if (b == NULL && !r->stop)
+	if (b == NULL && !stopped)
 		b = new_batch(r->opts.batch_size + 4096);
 	return b;
 }

@@ -2,20 +2,30 @@
  * csv_reader_fuzz.c
  *	  libFuzzer harness for the pure CSV core (src/csv_reader.c).
  *
- * Input layout: four option bytes, then the CSV data.
+ * Input layout: five option bytes, then the CSV data.
  *
  *	 byte 0	bits 0-1 delimiter (, ; | TAB), bit 2 header_room 4 (else 0),
- *			bit 3 skip_bom off (else on)
+ *			bit 3 skip_bom off (else on), bits 4-7 k: when not 0, one more
+ *			run, whose read fails once k/16 of the data is read
  *	 byte 1	bit 7: default max_field_size, else (bits 0-5) + 1 = 1..64
  *	 byte 2	bit 7: whole-input reads, else read step (bits 0-5) + 1 = 1..64
  *	 byte 3	bits 0-3: chunk_size 1..15 (0: default), bits 4-7: max_fields
  *			1..15 (0: reader's default)
+ *	 byte 4	bit 0: also read on a parse thread (csv_reader_start_thread),
+ *			bit 1: start it after the first record (else before any),
+ *			bits 2-7 k: batch_size 8k bytes (0: default)
  *
  * The data is read three times with the same options: with the chosen read
  * step and chunk size, with reads of one byte, and with one big read.  Each
  * run is checked against invariants, and the three record sequences must be
- * identical.  A failed check prints what it saw and calls abort(), which
- * libFuzzer reports as a crash.
+ * identical (records split across reads are the tricky part).  With byte 4
+ * bit 0, one more run reads on a parse thread and must give the same
+ * records too, and another frees the reader half way, while its thread may
+ * still be producing.  The run with a failing read (on the parse thread too
+ * when byte 4 bit 0 is set) must return -1 with CSV_READER_READ_FAILED, and
+ * keep doing so, after a prefix of the records of the others.  A failed
+ * check prints what it saw and calls abort(), which libFuzzer reports as a
+ * crash; the input is printed escaped, option bytes first.
  *
  * The invariants include a small independent oracle: every record starts at
  * a physical line start, its raw bytes are the input bytes there up to (not
@@ -37,14 +47,26 @@
 
 #define DEFAULT_MAX_FIELD_SIZE	(1024 * 1024)	/* as in csv_reader.c */
 #define DEFAULT_MAX_FIELDS		4096	/* as in csv_reader.c */
-#define NOPTS					4
+#define NOPTS					5
 
 typedef struct FuzzOptions
 {
 	CsvReaderOptions reader;
 	size_t		step;			/* most bytes one read returns */
 	int			max_fields;		/* 0: leave the reader's default */
+	int			thread_after;	/* start a parse thread after this many
+								 * records; -1: never */
+	size_t		stop_after;		/* free the reader after this many records */
 } FuzzOptions;
+
+static int	wait_hook_calls;
+
+static void
+count_wait(void *arg)
+{
+	(void) arg;
+	__atomic_add_fetch(&wait_hook_calls, 1, __ATOMIC_RELAXED);
+}
 
 typedef struct MemInput
 {
@@ -52,6 +74,7 @@ typedef struct MemInput
 	size_t		len;
 	size_t		pos;
 	size_t		step;
+	size_t		fail_at;		/* a read from here on fails */
 } MemInput;
 
 /* a growable byte string: the serialized record sequence of one run */
@@ -71,6 +94,17 @@ typedef struct Input
 	size_t	   *line_start;		/* offset of each physical line */
 	size_t		first_offset;	/* 3 when a skipped BOM opens the input */
 } Input;
+
+/* where one run is between records */
+typedef struct RunState
+{
+	int64_t		prev_line;		/* line of the previous record, 0 at first */
+	bool		next_known;		/* the previous record's end is known: */
+	size_t		next_off;		/* offset just after its line end */
+	bool		trunc_pending;	/* the previous record was truncated but its */
+	size_t		trunc_end;		/* raw may end right before a line end that */
+	int64_t		trunc_line;		/* ends at trunc_end */
+} RunState;
 
 static const char *run_name;
 static const unsigned char *cur_input;
@@ -147,6 +181,10 @@ mem_read(void *arg, char *buf, size_t size)
 	MemInput   *in = arg;
 	size_t		n = in->len - in->pos;
 
+	if (in->pos >= in->fail_at)
+		return -1;
+	if (n > in->fail_at - in->pos)
+		n = in->fail_at - in->pos;
 	if (n > size)
 		n = size;
 	if (n > in->step)
@@ -272,10 +310,38 @@ ref_split(const unsigned char *raw, size_t n, unsigned char delim,
 }
 
 /* Checks one record against the input and the oracle. */
+/*
+ * Only blank lines (CR and LF bytes) between a record ending at from and
+ * the next record (or the end of input) at to.
+ */
+static bool
+only_blank(const Input *in, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (in->data[i] != '\r' && in->data[i] != '\n')
+			return false;
+	return true;
+}
+
+/*
+ * Called with the start of the next record (or the end of input): a record
+ * whose raw was cut right before a line end, and that really ended at that
+ * line end, was not over-long.
+ */
+static void
+check_truncation(const Input *in, RunState *st, size_t next_start)
+{
+	if (st->trunc_pending && next_start >= st->trunc_end &&
+		only_blank(in, st->trunc_end, next_start))
+		fail("record at line %lld: raw_truncated, but the record ends right "
+			 "after raw (before offset %zu): raw holds it all, or part of its "
+			 "line end", (long long) st->trunc_line, st->trunc_end);
+	st->trunc_pending = false;
+}
+
 static void
 check_record(const Input *in, const FuzzOptions *fo, const CsvRecord *rec,
-			 int64_t *prev_line, size_t *next_off, bool *next_known,
-			 unsigned char *scratch, size_t *lens)
+			 RunState *st, unsigned char *scratch, size_t *lens)
 {
 	const CsvReaderOptions *o = &fo->reader;
 	size_t		max_field = o->max_field_size ? o->max_field_size : DEFAULT_MAX_FIELD_SIZE;
@@ -283,11 +349,11 @@ check_record(const Input *in, const FuzzOptions *fo, const CsvRecord *rec,
 	size_t		start;
 
 	CHECK(rec->line >= 1, "line %lld < 1", (long long) rec->line);
-	CHECK(rec->line > *prev_line, "line %lld after line %lld",
-		  (long long) rec->line, (long long) *prev_line);
+	CHECK(rec->line > st->prev_line, "line %lld after line %lld",
+		  (long long) rec->line, (long long) st->prev_line);
 	CHECK((size_t) rec->line <= in->nlines, "line %lld but the input has %zu lines",
 		  (long long) rec->line, in->nlines);
-	*prev_line = rec->line;
+	st->prev_line = rec->line;
 
 	CHECK(rec->status >= CSV_RECORD_OK && rec->status <= CSV_RECORD_INVALID_UTF8,
 		  "status %d out of range", (int) rec->status);
@@ -321,34 +387,101 @@ check_record(const Input *in, const FuzzOptions *fo, const CsvRecord *rec,
 		  (long long) rec->line);
 
 	/* only blank lines between the previous record and this one */
-	if (*next_known)
+	if (st->next_known)
 	{
-		CHECK(start >= *next_off, "record at line %lld overlaps the previous one",
+		CHECK(start >= st->next_off, "record at line %lld overlaps the previous one",
 			  (long long) rec->line);
-		for (size_t i = *next_off; i < start; i++)
+		for (size_t i = st->next_off; i < start; i++)
 			CHECK(in->data[i] == '\r' || in->data[i] == '\n',
 				  "non-blank line skipped before the record at line %lld (offset %zu)",
 				  (long long) rec->line, i);
 	}
+	check_truncation(in, st, start);
 
 	/* a complete raw ends at a line end (LF, CRLF, end of input, CR at end) */
-	*next_known = false;
+	st->next_known = false;
 	if (!rec->raw_truncated)
 	{
 		size_t		e = start + rec->raw_len;
 
 		if (e == in->len)
-			*next_off = e;
+			st->next_off = e;
 		else if (in->data[e] == '\n')
-			*next_off = e + 1;
+			st->next_off = e + 1;
 		else if (in->data[e] == '\r' && e + 1 < in->len && in->data[e + 1] == '\n')
-			*next_off = e + 2;
+			st->next_off = e + 2;
 		else if (in->data[e] == '\r' && e + 1 == in->len)
-			*next_off = e + 1;
+			st->next_off = e + 1;
 		else
 			fail("raw of the record at line %lld does not end at a line end",
 				 (long long) rec->line);
-		*next_known = true;
+		st->next_known = true;
+	}
+	else if (rec->status != CSV_RECORD_UNTERMINATED_QUOTE)
+	{
+		/*
+		 * An over-long record goes on after raw.  If raw (maybe less a final
+		 * CR) is followed by a line end and then only blank lines come before
+		 * the next record, the record was not over-long after all.  (An
+		 * unterminated quote runs to the end of input, so blank lines after
+		 * it are still its bytes.)
+		 */
+		size_t		e = start + rec->raw_len;
+
+		if (rec->raw_len > 0 && in->data[e - 1] == '\r' && e < in->len &&
+			in->data[e] == '\n')
+			e--;				/* raw may hold the CR of a CRLF line end */
+		if (e == in->len)
+			st->trunc_end = e, st->trunc_pending = true;
+		else if (in->data[e] == '\n')
+			st->trunc_end = e + 1, st->trunc_pending = true;
+		else if (in->data[e] == '\r' && e + 1 < in->len && in->data[e + 1] == '\n')
+			st->trunc_end = e + 2, st->trunc_pending = true;
+		else if (in->data[e] == '\r' && e + 1 == in->len)
+			st->trunc_end = e + 1, st->trunc_pending = true;
+		st->trunc_line = rec->line;
+	}
+
+	/* a malformed status has a cause in a complete raw */
+	if (rec->status != CSV_RECORD_OK && rec->status != CSV_RECORD_BARE_CR)
+		CHECK(rec->bad_field >= 1, "status %d without a bad field", (int) rec->status);
+	if (rec->status == CSV_RECORD_BARE_CR)
+		CHECK(rec->bad_field == 0, "BARE_CR with bad_field %d", rec->bad_field);
+	if (!rec->raw_truncated)
+	{
+		const char *why = NULL;
+
+		switch (rec->status)
+		{
+			case CSV_RECORD_QUOTE_IN_UNQUOTED:
+			case CSV_RECORD_TEXT_AFTER_QUOTE:
+			case CSV_RECORD_UNTERMINATED_QUOTE:
+				if (!memchr(rec->raw, '"', rec->raw_len))
+					why = "no quote in raw";
+				break;
+			case CSV_RECORD_BARE_CR:
+				if (!memchr(rec->raw, '\r', rec->raw_len))
+					why = "no CR in raw";
+				break;
+			case CSV_RECORD_NUL_BYTE:
+				if (!memchr(rec->raw, '\0', rec->raw_len))
+					why = "no NUL in raw";
+				break;
+			case CSV_RECORD_INVALID_UTF8:
+				if (ref_check_utf8((const unsigned char *) rec->raw, rec->raw_len) !=
+					CSV_RECORD_INVALID_UTF8 &&
+					memchr(rec->raw, '\0', rec->raw_len) == NULL)
+					why = "raw is valid UTF-8";
+				break;
+			default:
+				break;
+		}
+		CHECK(why == NULL, "record at line %lld has status %d but %s",
+			  (long long) rec->line, (int) rec->status, why);
+		if (rec->status == CSV_RECORD_UNTERMINATED_QUOTE)
+			CHECK(only_blank(in, st->next_off, in->len),
+				  "UNTERMINATED_QUOTE record at line %lld is not the last",
+				  (long long) rec->line);
 	}
 
 	/* fields */
@@ -490,37 +623,62 @@ describe_serialized(FILE *f, const unsigned char *p, size_t len)
 /* Reads all records of in with the given options into out, checking them. */
 static void
 run(const Input *in, const FuzzOptions *fo, const char *name, Bytes *out,
-	unsigned char *scratch, size_t *lens)
+	unsigned char *scratch, size_t *lens, size_t fail_at)
 {
-	MemInput	mem = {in->data, in->len, 0, fo->step};
+	MemInput	mem = {in->data, in->len, 0, fo->step, fail_at};
 	CsvReader  *r;
 	CsvRecord	rec;
 	int			rc;
-	int64_t		prev_line = 0;
-	size_t		next_off = in->first_offset;
-	bool		next_known = true;
+	RunState	st = {0};
+	size_t		nrec = 0;
 
 	run_name = name;
 	out->len = 0;
+	st.next_known = true;
+	st.next_off = in->first_offset;
 	r = csv_reader_create(&fo->reader, mem_read, &mem);
 	CHECK(r != NULL, "csv_reader_create failed");
 	if (fo->max_fields)
 		csv_reader_set_max_fields(r, fo->max_fields);
+	if (fo->thread_after == 0)
+		CHECK(csv_reader_start_thread(r) == 0, "csv_reader_start_thread failed");
 	while ((rc = csv_reader_next(r, &rec)) == 1)
 	{
-		check_record(in, fo, &rec, &prev_line, &next_off, &next_known,
-					 scratch, lens);
+		check_record(in, fo, &rec, &st, scratch, lens);
 		serialize(out, &rec);
+		nrec++;
+		if (fo->thread_after > 0 && nrec == (size_t) fo->thread_after)
+		{
+			/* as bronze does: the header, then the limit, then the thread */
+			if (fo->max_fields)
+				csv_reader_set_max_fields(r, fo->max_fields);
+			CHECK(csv_reader_start_thread(r) == 0, "csv_reader_start_thread failed");
+			CHECK(csv_reader_start_thread(r) == -1, "a second csv_reader_start_thread did not fail");
+		}
+		if (nrec == fo->stop_after)
+		{
+			csv_reader_free(r);
+			return;
+		}
+	}
+	if (fail_at != SIZE_MAX)
+	{
+		CHECK(rc == -1 && csv_reader_error(r) == CSV_READER_READ_FAILED,
+			  "a failed read gave rc %d, error %d", rc, (int) csv_reader_error(r));
+		CHECK(csv_reader_next(r, &rec) == -1, "csv_reader_next after an error is not -1");
+		csv_reader_free(r);
+		return;
 	}
 	CHECK(rc == 0, "csv_reader_next returned %d (error %d) on in-memory input",
 		  rc, (int) csv_reader_error(r));
 	CHECK(mem.pos == mem.len, "reader stopped before the end of input");
 	/* a second call after the end still says end */
 	CHECK(csv_reader_next(r, &rec) == 0, "csv_reader_next after the end is not 0");
-	if (next_known)
-		for (size_t i = next_off; i < in->len; i++)
+	if (st.next_known)
+		for (size_t i = st.next_off; i < in->len; i++)
 			CHECK(in->data[i] == '\r' || in->data[i] == '\n',
 				  "non-blank input after the last record (offset %zu)", i);
+	check_truncation(in, &st, in->len);
 	csv_reader_free(r);
 }
 
@@ -583,7 +741,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Input		in;
 	Bytes		chosen = {0},
 				step1 = {0},
-				whole = {0};
+				whole = {0},
+				threaded = {0},
+				failed = {0};
 	unsigned char *scratch;
 	size_t	   *lens;
 
@@ -601,6 +761,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[3] & 15)
 		fo.reader.chunk_size = data[3] & 15;
 	fo.max_fields = data[3] >> 4;
+	fo.thread_after = -1;
+	fo.stop_after = SIZE_MAX;
+	fo.reader.wait_hook = count_wait;
+	if (data[4] >> 2)
+		fo.reader.batch_size = (size_t) (data[4] >> 2) * 8;
 
 	in.data = data + NOPTS;
 	in.len = size - NOPTS;
@@ -626,17 +791,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fo_whole.step = SIZE_MAX;
 	fo_whole.reader.chunk_size = in.len + 1;	/* one read takes it all */
 
-	run(&in, &fo, "chosen", &chosen, scratch, lens);
-	run(&in, &fo_step1, "step1", &step1, scratch, lens);
-	run(&in, &fo_whole, "whole", &whole, scratch, lens);
+	run(&in, &fo, "chosen", &chosen, scratch, lens, SIZE_MAX);
+	run(&in, &fo_step1, "step1", &step1, scratch, lens, SIZE_MAX);
+	run(&in, &fo_whole, "whole", &whole, scratch, lens, SIZE_MAX);
 	compare_runs(&whole, "whole", &step1, "step1");
 	compare_runs(&whole, "whole", &chosen, "chosen");
+	if (data[4] & 1)
+	{
+		FuzzOptions fo_thread = fo;
+		size_t		nwhole = 0;
+
+		for (size_t p = 0; p < whole.len; nwhole++)
+			p += describe_serialized(NULL, whole.data + p, whole.len - p);
+		fo_thread.thread_after = (data[4] & 2) ? 1 : 0;
+		run(&in, &fo_thread, "thread", &threaded, scratch, lens, SIZE_MAX);
+		compare_runs(&whole, "whole", &threaded, "thread");
+		/* free the reader while its thread may still be producing */
+		fo_thread.stop_after = nwhole / 2;
+		if (fo_thread.stop_after > 0)
+			run(&in, &fo_thread, "thread-stop", &threaded, scratch, lens, SIZE_MAX);
+		fo.thread_after = fo_thread.thread_after;
+	}
+	if (data[0] >> 4)
+	{
+		run(&in, &fo, "read-error", &failed, scratch, lens,
+			in.len * (data[0] >> 4) / 16);
+		run_name = "read-error";
+		CHECK(failed.len <= whole.len &&
+			  (failed.len == 0 || memcmp(failed.data, whole.data, failed.len) == 0),
+			  "records before a read error are not a prefix of the records");
+	}
 
 	check_utf8_function(in.data, in.len);
 
 	free(chosen.data);
 	free(step1.data);
 	free(whole.data);
+	free(failed.data);
+	free(threaded.data);
 	free(scratch);
 	free(lens);
 	free(in.line_start);

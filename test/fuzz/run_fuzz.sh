@@ -21,7 +21,7 @@
 # copied once per prefix.  Without such a function seeds are copied as is.
 set -uo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 SECONDS_PER_HARNESS=${1:-60}
 CC=${CC:-clang}
@@ -29,18 +29,23 @@ MAX_LEN=${FUZZ_MAX_LEN:-4096}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare"
 
 HARNESSES=(
-	"csv_reader|csv|src/csv_reader.c|-lcsv|test/data/*.csv test/fuzz/seeds/csv_reader/*"
+	"csv_reader|csv|src/csv_reader.c|-lcsv -pthread|test/data/*.csv test/fuzz/seeds/csv_reader/*"
 	# "json_reader|json|src/json_reader.c|-ljson-c|test/data/*.json test/fuzz/seeds/json_reader/*"
 )
 
-# option bytes of csv_reader_fuzz.c: delimiter/header_room/skip_bom,
-# max_field_size, read step, chunk_size/max_fields
+# option bytes of csv_reader_fuzz.c (see its header comment): delimiter/
+# header_room/skip_bom/read error, max_field_size, read step, chunk_size/
+# max_fields, parse thread/batch_size
+# shellcheck disable=SC2317  # called through "seed_prefixes_$name"
 seed_prefixes_csv_reader() {
-	printf '%s\n' '\x00\x80\x80\x00'	# defaults, one big read
-	printf '%s\n' '\x04\x05\x02\x00'	# header_room 4, max field 6, reads of 3
-	printf '%s\n' '\x01\x83\x00\x23'	# ';', reads of 1, chunk 3, max_fields 2
-	printf '%s\n' '\x03\x0f\x06\x40'	# TAB, max field 16, reads of 7, max_fields 4
-	printf '%s\n' '\x0a\x80\x80\x00'	# '|', BOM kept
+	printf '%s\n' '\x00\x80\x80\x00\x00'	# defaults, one big read
+	printf '%s\n' '\x04\x05\x02\x00\x00'	# header_room 4, max field 6, reads of 3
+	printf '%s\n' '\x01\x83\x00\x23\x00'	# ';', reads of 1, chunk 3, max_fields 2
+	printf '%s\n' '\x03\x0f\x06\x40\x00'	# TAB, max field 16, reads of 7, max_fields 4
+	printf '%s\n' '\x0a\x80\x80\x00\x00'	# '|', BOM kept
+	printf '%s\n' '\x80\x80\x04\x00\x00'	# reads of 5, a read fails half way
+	printf '%s\n' '\x04\x80\x80\x00\x07'	# parse thread after the header, batches of 8
+	printf '%s\n' '\x84\x07\x02\x00\x05'	# parse thread from the start, a read fails
 }
 
 if ! [[ $SECONDS_PER_HARNESS =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_HARNESS" -lt 1 ]; then
@@ -98,8 +103,11 @@ run_harness() {
 
 	# crash inputs found by earlier runs are not counted again
 	local before
+	# shellcheck disable=SC2012  # our own artifact names
 	before=$(ls -1 "$prefix"* 2>/dev/null | sort)
 
+	# FUZZ_EXTRA is split into flags on purpose
+	# shellcheck disable=SC2086
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
 	"$bin" -max_total_time="$SECONDS_PER_HARNESS" -max_len="$MAX_LEN" \
@@ -116,13 +124,18 @@ run_harness() {
 		# no final stats (the harness crashed): take the last status line
 		runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
 	fi
+	# shellcheck disable=SC2012
 	crashes=$(comm -13 <(printf '%s\n' "$before") <(ls -1 "$prefix"* 2>/dev/null | sort) | grep -v '^$' | tr '\n' ' ')
 
 	if [ "$rc" -eq 0 ] && [ -z "$crashes" ]; then
 		echo "$name: ok, ${runs:-?} runs in ${SECONDS_PER_HARNESS}s (${execs:-?} exec/s), cov ${cov:-?}, features ${ft:-?}, corpus ${corp:-?} inputs"
 	else
 		echo "$name: FAILED (exit $rc) after ${runs:-?} runs, cov ${cov:-?}, features ${ft:-?}; crash file: ${crashes:-none}; log: $log"
+		grep -m1 -A2 'first differing record' "$log" | sed 's/^/    /'
 		grep -m1 -A3 -E 'invariant failed|ERROR: AddressSanitizer|runtime error|ERROR: libFuzzer' "$log" | sed 's/^/    /'
+		for c in $crashes; do
+			echo "    reproduce: $bin $c"
+		done
 		failed=1
 	fi
 }
