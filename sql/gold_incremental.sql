@@ -84,8 +84,8 @@ SELECT * FROM pg_temp.incremental_equals_full();
 SELECT product_id, product_category FROM gold.product_performance WHERE product_id = 'P000002';
 
 -- new LTV thresholds
-UPDATE medallion.settings SET value = '20000' WHERE name = 'ltv_high_threshold';
-UPDATE medallion.settings SET value = '8000' WHERE name = 'ltv_medium_threshold';
+UPDATE medallion.settings SET value = '1500' WHERE name = 'ltv_high_threshold';
+UPDATE medallion.settings SET value = '700' WHERE name = 'ltv_medium_threshold';
 SELECT * FROM pg_temp.incremental_equals_full();
 SELECT ltv_segment, count(*) FROM gold.marketing_customers GROUP BY 1 ORDER BY 1;
 

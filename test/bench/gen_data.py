@@ -13,7 +13,7 @@ quarantine has something to show.
 
 The demo's sample data (test/data/sample) was made with
   gen_data.py --out test/data/sample --customers 60 --products 24 \
-              --sales 300 --orders 300 --messy 0.04 --seed 7
+              --sales 300 --orders 300 --messy 0.04 --seed 7 --max-price 40
 """
 import argparse
 import csv
@@ -64,7 +64,7 @@ def fmt_price(p):
     return s
 
 
-def make_products(rng, n):
+def make_products(rng, n, max_price):
     products = []
     for i in range(n):
         cat = CATEGORIES[i % len(CATEGORIES)]
@@ -73,7 +73,7 @@ def make_products(rng, n):
             "id": "P%06d" % (i + 1),
             "name": name,
             "category": cat,
-            "price": money(rng, 4, 1500),
+            "price": money(rng, 4, max_price),
         })
     return products
 
@@ -194,7 +194,12 @@ def write_sales(path, rng, n, products, ncustomers, names, messy):
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["customer_id", "customer_name", "product_name", "order_date",
                     "product_category", "product", "total_price"])
-        for _ in range(n):
+        for i in range(n):
+            if messy > 0 and i == n // 2:
+                # two records bronze rejects: a quote in an unquoted field,
+                # and too few fields
+                f.write('999,Broken "quote",2020-01-01,Toys,{},5\n')
+                f.write('998,too,few\n')
             cid = rng.randrange(1, ncustomers + 1)
             if rng.random() < 0.1:
                 key = rng.randrange(0, 20)
@@ -305,12 +310,13 @@ def main():
     ap.add_argument("--orders", type=int, default=1000)
     ap.add_argument("--messy", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-price", type=float, default=1500)
     ap.add_argument("--only", choices=["customers", "products", "sales", "sales_orders"])
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    products = make_products(rng, a.products)
+    products = make_products(rng, a.products, a.max_price)
     customers = make_customers(rng, a.customers, a.messy)
     names = {}
     for r in customers:
