@@ -11,6 +11,7 @@ OBJS = \
 	src/json_items.o \
 	src/parse.o \
 	src/steps.o \
+	src/aggregates.o \
 	src/silver.o \
 	src/gold.o
 

@@ -296,11 +296,26 @@ CREATE TABLE silver.sales_records (
     quantity bigint NOT NULL,
     problem text,
     problem_detail text,
-    admitted boolean NOT NULL DEFAULT false,
     PRIMARY KEY (batch_id, line)
 );
-CREATE INDEX sales_records_product_idx ON silver.sales_records (product_id) WHERE admitted;
-COMMENT ON TABLE silver.sales_records IS 'internal: bronze sales rows, typed and parsed; problem names the first permanent rule broken';
+COMMENT ON TABLE silver.sales_records IS 'internal: bronze sales rows, typed and parsed; problem names the first permanent rule broken; admitted unless problem or an open quarantine row';
+
+-- An element of ordered_products, and one of clicked_items, as typed
+CREATE TYPE silver.order_item AS (
+    product_id text,
+    qty bigint,
+    price numeric,
+    curr text,
+    name text,
+    unit text,
+    promotion_info jsonb
+);
+COMMENT ON TYPE silver.order_item IS 'an element of ordered_products: id, qty, own price (NULL when none), curr, name, unit, promotion_info';
+CREATE TYPE silver.order_click AS (
+    product_id text,
+    clicks bigint
+);
+COMMENT ON TYPE silver.order_click IS 'a [product_id, count] pair of clicked_items';
 
 CREATE TABLE silver.order_records (
     batch_id bigint NOT NULL,
@@ -312,39 +327,28 @@ CREATE TABLE silver.order_records (
     number_of_line_items integer,
     item_count integer,
     promo_info jsonb,
+    items silver.order_item[],
+    clicks silver.order_click[],
     problem text,
     problem_detail text,
-    admitted boolean NOT NULL DEFAULT false,
     PRIMARY KEY (batch_id, line)
 );
-CREATE INDEX order_records_number_idx ON silver.order_records (order_number) WHERE admitted;
-COMMENT ON TABLE silver.order_records IS 'internal: bronze sales_orders rows, typed and parsed; problem names the first permanent rule broken';
+CREATE INDEX order_records_number_idx ON silver.order_records (order_number);
+COMMENT ON TABLE silver.order_records IS 'internal: bronze sales_orders rows, typed and parsed (items and clicks of valid rows inside); problem names the first permanent rule broken; admitted unless problem or an open quarantine row';
 
-CREATE TABLE silver.order_record_items (
-    batch_id bigint NOT NULL,
-    line bigint NOT NULL,
-    item_no integer NOT NULL,
+-- For each product and attribute, the value of the highest-precedence
+-- record that has one.  rank_key sorts like the precedence (source: 1
+-- catalog, 2 sale, 3 order item; then newest first), smaller is better; see
+-- medallion.best_attributes.  Admitted records never leave, so a new record
+-- only has to beat the current winner.
+CREATE TABLE silver.product_attributes (
     product_id text NOT NULL,
-    qty bigint NOT NULL,
-    price numeric,
-    curr text,
-    name text,
-    unit text,
-    promotion_info jsonb,
-    PRIMARY KEY (batch_id, line, item_no)
+    attribute text NOT NULL,
+    rank_key text COLLATE "C" NOT NULL,
+    value text,
+    PRIMARY KEY (product_id, attribute)
 );
-CREATE INDEX order_record_items_product_idx ON silver.order_record_items (product_id);
-COMMENT ON TABLE silver.order_record_items IS 'internal: the items of structurally valid sales_orders rows';
-
-CREATE TABLE silver.order_record_clicks (
-    batch_id bigint NOT NULL,
-    line bigint NOT NULL,
-    click_no integer NOT NULL,
-    product_id text NOT NULL,
-    clicks bigint NOT NULL,
-    PRIMARY KEY (batch_id, line, click_no)
-);
-COMMENT ON TABLE silver.order_record_clicks IS 'internal: the clicked_items of structurally valid sales_orders rows';
+COMMENT ON TABLE silver.product_attributes IS 'internal: the winning value of each product attribute, with its precedence';
 
 -- The silver tables
 
@@ -424,9 +428,7 @@ CREATE TABLE silver.sales (
     _batch_id bigint NOT NULL,
     _line bigint NOT NULL
 );
-CREATE INDEX sales_order_date_idx ON silver.sales (order_date);
 CREATE INDEX sales_customer_idx ON silver.sales (customer_id);
-CREATE INDEX sales_product_idx ON silver.sales (product_id);
 COMMENT ON TABLE silver.sales IS 'one row per distinct sales record (identical records across all files are one sale)';
 COMMENT ON COLUMN silver.sales.record_hash IS 'MD5 of the bronze text of every source column: the identity of the sale';
 COMMENT ON COLUMN silver.sales.quantity IS 'the product JSON''s qty when a positive integer, else 1';
@@ -445,45 +447,34 @@ CREATE TABLE silver.orders (
     _batch_id bigint NOT NULL,
     _line bigint NOT NULL
 );
-CREATE INDEX orders_order_date_idx ON silver.orders (order_date);
 CREATE INDEX orders_customer_idx ON silver.orders (customer_id);
 COMMENT ON TABLE silver.orders IS 'orders: the latest valid record of each order_number';
 COMMENT ON COLUMN silver.orders.order_date IS 'UTC date of order_datetime';
 COMMENT ON COLUMN silver.orders.promo_info IS 'the JSON array given, or the plain code as a JSON string';
 
-CREATE TABLE silver.order_items (
-    order_number text NOT NULL,
-    item_no integer NOT NULL,
-    product_id text NOT NULL,
-    qty bigint NOT NULL,
-    price numeric,
-    unit_price numeric NOT NULL,
-    amount numeric NOT NULL,
-    curr text,
-    name text,
-    unit text,
-    promotion_info jsonb,
-    _batch_id bigint NOT NULL,
-    _line bigint NOT NULL,
-    PRIMARY KEY (order_number, item_no)
-);
-CREATE INDEX order_items_product_idx ON silver.order_items (product_id);
-COMMENT ON TABLE silver.order_items IS 'items of silver.orders';
+-- The items of an order are those of its winning record; one without its
+-- own price takes its product's price as resolved at the last refresh.
+CREATE VIEW silver.order_items AS
+SELECT o.order_number, u.item_no::integer AS item_no, u.product_id, u.qty, u.price,
+       coalesce(u.price, p.price) AS unit_price, u.qty * coalesce(u.price, p.price) AS amount,
+       u.curr, u.name, u.unit, u.promotion_info, o._batch_id, o._line
+FROM silver.orders o
+JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line
+CROSS JOIN LATERAL unnest(r.items) WITH ORDINALITY
+    AS u(product_id, qty, price, curr, name, unit, promotion_info, item_no)
+LEFT JOIN silver.products p ON p.product_id = u.product_id;
+COMMENT ON VIEW silver.order_items IS 'items of silver.orders';
 COMMENT ON COLUMN silver.order_items.item_no IS 'position in ordered_products, from 1';
 COMMENT ON COLUMN silver.order_items.price IS 'the item''s own price, NULL when it had none';
 COMMENT ON COLUMN silver.order_items.unit_price IS 'own price, else the product''s price as resolved at the last refresh';
 COMMENT ON COLUMN silver.order_items.amount IS 'qty * unit_price (gross; promotions are kept, not applied)';
 
-CREATE TABLE silver.order_clicks (
-    order_number text NOT NULL,
-    click_no integer NOT NULL,
-    product_id text NOT NULL,
-    clicks bigint NOT NULL,
-    _batch_id bigint NOT NULL,
-    _line bigint NOT NULL,
-    PRIMARY KEY (order_number, click_no)
-);
-COMMENT ON TABLE silver.order_clicks IS 'clicked_items of silver.orders';
+CREATE VIEW silver.order_clicks AS
+SELECT o.order_number, c.click_no::integer AS click_no, c.product_id, c.clicks, o._batch_id, o._line
+FROM silver.orders o
+JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line
+CROSS JOIN LATERAL unnest(r.clicks) WITH ORDINALITY AS c(product_id, clicks, click_no);
+COMMENT ON VIEW silver.order_clicks IS 'clicked_items of silver.orders';
 
 CREATE TABLE silver.quarantine (
     quarantine_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -548,8 +539,14 @@ CROSS JOIN LATERAL (
            CASE b.source
              WHEN 'customers' THEN (SELECT count(*) FROM silver.customer_records r WHERE r.batch_id = b.batch_id)
              WHEN 'products' THEN (SELECT count(*) FROM silver.product_records r WHERE r.batch_id = b.batch_id)
-             WHEN 'sales' THEN (SELECT count(*) FROM silver.sales_records r WHERE r.batch_id = b.batch_id AND r.admitted)
-             WHEN 'sales_orders' THEN (SELECT count(*) FROM silver.order_records r WHERE r.batch_id = b.batch_id AND r.admitted)
+             WHEN 'sales' THEN (SELECT count(*) FROM silver.sales_records r WHERE r.batch_id = b.batch_id
+                                AND r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q
+                                    WHERE q.source = 'sales' AND q.batch_id = r.batch_id AND q.line = r.line
+                                      AND q.resolved_at IS NULL))
+             WHEN 'sales_orders' THEN (SELECT count(*) FROM silver.order_records r WHERE r.batch_id = b.batch_id
+                                AND r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q
+                                    WHERE q.source = 'sales_orders' AND q.batch_id = r.batch_id AND q.line = r.line
+                                      AND q.resolved_at IS NULL))
            END AS valid_rows) s
 WHERE b.status = 'loaded' AND b.silver_at IS NOT NULL;
 COMMENT ON VIEW medallion.silver_accounting IS 'per batch: bronze rows = silver rows + quarantined + collapsed';
@@ -594,6 +591,20 @@ COMMENT ON FUNCTION medallion.std_name(text) IS 'trimmed, runs of whitespace col
 CREATE FUNCTION medallion.std_upper(text) RETURNS text
     AS 'MODULE_PATHNAME', 'medallion_std_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION medallion.std_upper(text) IS 'trimmed, ASCII letters upper-cased';
+
+CREATE FUNCTION medallion.best_attributes_transfn(internal, integer, bigint, bigint, integer,
+        text, text, text, text, text, text, text)
+    RETURNS internal AS 'MODULE_PATHNAME', 'medallion_best_attributes_transfn' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION medallion.best_attributes_finalfn(internal)
+    RETURNS text[] AS 'MODULE_PATHNAME', 'medallion_best_attributes_finalfn' LANGUAGE C IMMUTABLE;
+CREATE AGGREGATE medallion.best_attributes(integer, bigint, bigint, integer,
+        text, text, text, text, text, text, text) (
+    SFUNC = medallion.best_attributes_transfn,
+    STYPE = internal,
+    FINALFUNC = medallion.best_attributes_finalfn
+);
+COMMENT ON AGGREGATE medallion.best_attributes(integer, bigint, bigint, integer, text, text, text, text, text, text, text)
+    IS 'internal: per product attribute, the value of the record first by SPEC precedence (source, then newest)';
 
 -------------------------------------------------------------------------------
 -- Silver functions

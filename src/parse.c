@@ -33,6 +33,11 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+#include "utils/array.h"
+#include "access/htup_details.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
 
 PG_FUNCTION_INFO_V1(medallion_parse_products);
@@ -51,6 +56,10 @@ typedef struct ParseState
 	int64		rows_written;
 	int64		warn_line_items;	/* number_of_line_items != item count */
 	int64		warn_clicks;	/* clicked_items that do not parse */
+	Oid			item_type;		/* silver.order_item */
+	TupleDesc	item_desc;
+	Oid			click_type;		/* silver.order_click */
+	TupleDesc	click_desc;
 } ParseState;
 
 /* A bronze field: its bytes, or NULL. */
@@ -170,7 +179,7 @@ enum
 {
 	S_BATCH, S_LINE, S_HASH, S_CUSTOMER, S_DATE, S_AMOUNT, S_PRODUCT_ID,
 	S_PRODUCT_NAME, S_JSON_NAME, S_CATEGORY, S_PRICE, S_CURR, S_QUANTITY,
-	S_PROBLEM, S_DETAIL, S_ADMITTED, S_NATTS
+	S_PROBLEM, S_DETAIL, S_NATTS
 };
 
 #define SALES_QUERY \
@@ -305,9 +314,6 @@ parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc
 		v[S_DETAIL] = CStringGetTextDatum(detail);
 		n[S_PROBLEM] = n[S_DETAIL] = false;
 	}
-	v[S_ADMITTED] = BoolGetDatum(false);
-	n[S_ADMITTED] = false;
-
 	bulk_inserter_add(out, v, n, rowbytes + 64);
 	ps->rows_written++;
 }
@@ -320,16 +326,16 @@ parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc
 enum
 {
 	O_BATCH, O_LINE, O_NUMBER, O_CUSTOMER, O_DATETIME, O_DATE, O_NLINES,
-	O_NITEMS, O_PROMO, O_PROBLEM, O_DETAIL, O_ADMITTED, O_NATTS
+	O_NITEMS, O_PROMO, O_ITEMS, O_CLICKS, O_PROBLEM, O_DETAIL, O_NATTS
+};
+/* silver.order_item and silver.order_click */
+enum
+{
+	I_PRODUCT, I_QTY, I_PRICE, I_CURR, I_NAME, I_UNIT, I_PROMOTION, I_NATTS
 };
 enum
 {
-	I_BATCH, I_LINE, I_NO, I_PRODUCT, I_QTY, I_PRICE, I_CURR, I_NAME, I_UNIT,
-	I_PROMOTION, I_NATTS
-};
-enum
-{
-	C_BATCH, C_LINE, C_NO, C_PRODUCT, C_CLICKS, C_NATTS
+	C_PRODUCT, C_CLICKS, C_NATTS
 };
 
 #define ORDERS_QUERY \
@@ -348,9 +354,15 @@ set_text(Datum *v, bool *n, int att, JsonText t)
 }
 
 /* Types one bronze sales_orders row, with its items and clicks. */
+/* An array of composite values. */
+static Datum
+composite_array(Datum *elems, int n, Oid type)
+{
+	return PointerGetDatum(construct_array(elems, n, type, -1, false, TYPALIGN_DOUBLE));
+}
+
 static void
-parse_order_row(ParseState *ps, BulkInserter *orders, BulkInserter *items_out,
-				BulkInserter *clicks_out, HeapTuple tup, TupleDesc desc)
+parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc desc)
 {
 	Datum		v[O_NATTS];
 	bool		n[O_NATTS];
@@ -469,67 +481,66 @@ parse_order_row(ParseState *ps, BulkInserter *orders, BulkInserter *items_out,
 		v[O_DETAIL] = CStringGetTextDatum(detail);
 		n[O_PROBLEM] = n[O_DETAIL] = false;
 	}
-	v[O_ADMITTED] = BoolGetDatum(false);
-	n[O_ADMITTED] = false;
-	bulk_inserter_add(orders, v, n, products.len + 128);
-	ps->rows_written++;
-
-	if (problem)
-		return;
-
-	/* a structurally valid order: keep its items and clicks */
-	for (int i = 0; i < nitems; i++)
+	else
 	{
-		Datum		iv[I_NATTS];
-		bool		in[I_NATTS];
-		JsonItem   *it = &items[i];
+		/* a structurally valid order keeps its items and clicks */
+		Datum	   *elems = palloc(sizeof(Datum) * nitems);
 
-		memset(in, true, sizeof(in));
-		iv[I_BATCH] = v[O_BATCH];
-		iv[I_LINE] = line;
-		iv[I_NO] = Int32GetDatum(i + 1);
-		iv[I_PRODUCT] = text_datum(it->id.s, it->id.len);
-		iv[I_QTY] = Int64GetDatum(it->qty);
-		in[I_BATCH] = in[I_LINE] = in[I_NO] = in[I_PRODUCT] = in[I_QTY] = false;
-		if (it->price.s != NULL)
+		for (int i = 0; i < nitems; i++)
 		{
-			iv[I_PRICE] = medallion_numeric_datum(it->price.s, it->price.len);
-			in[I_PRICE] = false;
-		}
-		set_text(iv, in, I_CURR, it->curr);
-		set_text(iv, in, I_NAME, it->name);
-		set_text(iv, in, I_UNIT, it->unit);
-		if (it->promotion_info.s != NULL)
-		{
-			iv[I_PROMOTION] = jsonb_datum(it->promotion_info.s, it->promotion_info.len);
-			in[I_PROMOTION] = false;
-		}
-		bulk_inserter_add(items_out, iv, in, 96 + it->id.len + it->name.len);
-		ps->rows_written++;
-	}
+			Datum		iv[I_NATTS];
+			bool		in[I_NATTS];
+			JsonItem   *it = &items[i];
 
-	if (present(&clicked))
-	{
-		JsonClick  *clicks;
-		int			nclicks;
-
-		if (json_parse_clicks(ps->json, clicked.s, clicked.len, &clicks, &nclicks) != JSON_OK)
-			ps->warn_clicks++;
-		else
-			for (int i = 0; i < nclicks; i++)
+			memset(in, true, sizeof(in));
+			iv[I_PRODUCT] = text_datum(it->id.s, it->id.len);
+			iv[I_QTY] = Int64GetDatum(it->qty);
+			in[I_PRODUCT] = in[I_QTY] = false;
+			if (it->price.s != NULL)
 			{
-				Datum		cv[C_NATTS];
-				bool		cn[C_NATTS] = {false, false, false, false, false};
-
-				cv[C_BATCH] = v[O_BATCH];
-				cv[C_LINE] = line;
-				cv[C_NO] = Int32GetDatum(i + 1);
-				cv[C_PRODUCT] = text_datum(clicks[i].id.s, clicks[i].id.len);
-				cv[C_CLICKS] = Int64GetDatum(clicks[i].count);
-				bulk_inserter_add(clicks_out, cv, cn, 48 + clicks[i].id.len);
-				ps->rows_written++;
+				iv[I_PRICE] = medallion_numeric_datum(it->price.s, it->price.len);
+				in[I_PRICE] = false;
 			}
+			set_text(iv, in, I_CURR, it->curr);
+			set_text(iv, in, I_NAME, it->name);
+			set_text(iv, in, I_UNIT, it->unit);
+			if (it->promotion_info.s != NULL)
+			{
+				iv[I_PROMOTION] = jsonb_datum(it->promotion_info.s, it->promotion_info.len);
+				in[I_PROMOTION] = false;
+			}
+			elems[i] = HeapTupleGetDatum(heap_form_tuple(ps->item_desc, iv, in));
+		}
+		v[O_ITEMS] = composite_array(elems, nitems, ps->item_type);
+		n[O_ITEMS] = false;
+
+		if (present(&clicked))
+		{
+			JsonClick  *clicks;
+			int			nclicks;
+
+			if (json_parse_clicks(ps->json, clicked.s, clicked.len, &clicks, &nclicks) != JSON_OK)
+				ps->warn_clicks++;
+			else
+			{
+				Datum	   *celems = palloc(sizeof(Datum) * (nclicks + 1));
+
+				for (int i = 0; i < nclicks; i++)
+				{
+					Datum		cv[C_NATTS];
+					bool		cn[C_NATTS] = {false, false};
+
+					cv[C_PRODUCT] = text_datum(clicks[i].id.s, clicks[i].id.len);
+					cv[C_CLICKS] = Int64GetDatum(clicks[i].count);
+					celems[i] = HeapTupleGetDatum(heap_form_tuple(ps->click_desc, cv, cn));
+				}
+				v[O_CLICKS] = composite_array(celems, nclicks, ps->click_type);
+				n[O_CLICKS] = false;
+			}
+		}
 	}
+	bulk_inserter_add(orders, v, n, products.len + clicked.len + 128);
+	ps->rows_written++;
 }
 
 /* ---------------------------------------------------------------------
@@ -553,6 +564,23 @@ open_output(BulkInserter *bi, const char *name, int natts)
 	bulk_inserter_open(bi, silver_table(name), true);
 	if (RelationGetDescr(bi->rel)->natts != natts)
 		elog(ERROR, "silver.%s does not have the expected columns", name);
+}
+
+/* A composite type of schema silver, with its descriptor. */
+static Oid
+composite_type(const char *name, TupleDesc *desc, int natts)
+{
+	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+									   CStringGetDatum(name),
+									   ObjectIdGetDatum(get_namespace_oid("silver", false)));
+
+	if (!OidIsValid(type))
+		elog(ERROR, "type silver.%s does not exist", name);
+	*desc = lookup_rowtype_tupdesc_copy(type, -1);
+	if ((*desc)->natts != natts)
+		elog(ERROR, "type silver.%s does not have the expected attributes", name);
+	BlessTupleDesc(*desc);
+	return type;
 }
 
 /* Records this batch's data-quality warnings. */
@@ -580,22 +608,13 @@ static void
 parse_batch(ParseState *ps, int64 batch_id, bool orders)
 {
 	BulkInserter out;
-	BulkInserter items;
-	BulkInserter clicks;
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(batch_id)};
 	Portal		portal;
 
 	ps->batch_id = batch_id;
 	ps->warn_line_items = ps->warn_clicks = 0;
-	if (orders)
-	{
-		open_output(&out, "order_records", O_NATTS);
-		open_output(&items, "order_record_items", I_NATTS);
-		open_output(&clicks, "order_record_clicks", C_NATTS);
-	}
-	else
-		open_output(&out, "sales_records", S_NATTS);
+	open_output(&out, orders ? "order_records" : "sales_records", orders ? O_NATTS : S_NATTS);
 
 	portal = SPI_cursor_open_with_args(NULL, orders ? ORDERS_QUERY : SALES_QUERY,
 									   1, argtypes, args, NULL, true, 0);
@@ -610,8 +629,7 @@ parse_batch(ParseState *ps, int64 batch_id, bool orders)
 
 			CHECK_FOR_INTERRUPTS();
 			if (orders)
-				parse_order_row(ps, &out, &items, &clicks, SPI_tuptable->vals[i],
-								SPI_tuptable->tupdesc);
+				parse_order_row(ps, &out, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
 			else
 				parse_sales_row(ps, &out, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
 			MemoryContextSwitchTo(oldcxt);
@@ -624,8 +642,6 @@ parse_batch(ParseState *ps, int64 batch_id, bool orders)
 	bulk_inserter_close(&out);
 	if (orders)
 	{
-		bulk_inserter_close(&items);
-		bulk_inserter_close(&clicks);
 		record_warning(batch_id, "sales_orders", "line_item_count_mismatch", ps->warn_line_items);
 		record_warning(batch_id, "sales_orders", "unparseable_clicked_items", ps->warn_clicks);
 	}
@@ -681,6 +697,8 @@ medallion_parse_pending(void)
 	cb->func = free_json_parser;
 	cb->arg = ps.json;
 	MemoryContextRegisterResetCallback(cxt, cb);
+	ps.item_type = composite_type("order_item", &ps.item_desc, I_NATTS);
+	ps.click_type = composite_type("order_click", &ps.click_desc, C_NATTS);
 	ps.md5 = pg_cryptohash_create(PG_MD5);
 	if (ps.md5 == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

@@ -41,8 +41,12 @@ static const char *const create_working_sets =
 "CREATE TEMP TABLE medallion_products_touched (product_id text PRIMARY KEY) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_products_before (product_id text PRIMARY KEY, product_name text,"
 "  product_category text, price numeric) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_products_after (product_id text PRIMARY KEY, product_name text,"
+"  product_category text, price numeric, curr text, ean13 text, ean5 text, unit text,"
+"  batch_id bigint, line bigint) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_orders_touched (order_number text PRIMARY KEY) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_orders_affected (order_number text PRIMARY KEY) ON COMMIT DROP;"
+"CREATE TEMP TABLE medallion_sale_prices (product_id text PRIMARY KEY) ON COMMIT DROP;"
 "CREATE TEMP TABLE medallion_order_winners (LIKE silver.order_records) ON COMMIT DROP;"
 /* records being decided: rule NULL = admitted, else why not */
 "CREATE TEMP TABLE medallion_eval (source text, batch_id bigint, line bigint,"
@@ -51,8 +55,9 @@ static const char *const create_working_sets =
 /* a second refresh in one transaction finds them: empty them */
 static const char *const empty_working_sets =
 "TRUNCATE pg_temp.medallion_customers_touched, pg_temp.medallion_products_touched,"
-"  pg_temp.medallion_products_before, pg_temp.medallion_orders_touched,"
-"  pg_temp.medallion_orders_affected,"
+"  pg_temp.medallion_products_before, pg_temp.medallion_products_after,"
+"  pg_temp.medallion_orders_touched,"
+"  pg_temp.medallion_orders_affected, pg_temp.medallion_sale_prices,"
 "  pg_temp.medallion_order_winners, pg_temp.medallion_eval";
 
 /* ---------------------------------------------------------------------
@@ -199,10 +204,6 @@ static const char *const eval_sales =
 "        AND q.rule IN ('unknown_customer', 'future_order_date')) e "
 "JOIN silver.sales_records r USING (batch_id, line)";
 
-static const char *const admit_sales =
-"UPDATE silver.sales_records r SET admitted = true FROM pg_temp.medallion_eval e "
-"WHERE e.source = 'sales' AND e.rule IS NULL AND r.batch_id = e.batch_id AND r.line = e.line";
-
 /*
  * Distinct sales: the first admitted record of identical ones stands for
  * them.  New sales go to the fact delta ($1: emission, NULL when gold will
@@ -264,26 +265,45 @@ static const char *const orders_without_customer =
 "WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line"
 "  AND NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)";
 
+/* the items of typed order records, with their positions */
+#define ITEMS_OF(r) \
+"CROSS JOIN LATERAL unnest(" r ".items) WITH ORDINALITY" \
+"  AS u(product_id, qty, price, curr, name, unit, promotion_info, item_no) "
+
+/*
+ * Items without their own price, of the records with the given rules,
+ * whose product has no price: not in silver.products (every record admitted
+ * before), nor in the catalog, nor in a sale admitted by this refresh, nor
+ * as the own price of an item of a record still pending.  Two CTEs.
+ */
 #define UNPRICED_ITEMS(rules) \
-"SELECT i.batch_id, i.line, i.item_no, i.product_id FROM silver.order_record_items i " \
-"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.rule IN " rules \
-"  AND e.batch_id = i.batch_id AND e.line = i.line " \
-"WHERE i.price IS NULL" \
-"  AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
-"                  WHERE pr.product_id = i.product_id AND pr.price IS NOT NULL)" \
-"  AND NOT EXISTS (SELECT 1 FROM silver.sales_records s" \
-"                  WHERE s.product_id = i.product_id AND s.admitted AND s.price IS NOT NULL)" \
-"  AND NOT EXISTS (SELECT 1 FROM silver.order_record_items i2" \
-"                  JOIN silver.order_records o2 ON o2.batch_id = i2.batch_id AND o2.line = i2.line" \
-"                  WHERE i2.product_id = i.product_id AND i2.price IS NOT NULL AND o2.admitted)" \
-"  AND NOT EXISTS (SELECT 1 FROM silver.order_record_items i3" \
-"                  JOIN pg_temp.medallion_eval e3 ON e3.source = 'sales_orders' AND e3.rule = 'pending'" \
-"                    AND e3.batch_id = i3.batch_id AND e3.line = i3.line" \
-"                  WHERE i3.product_id = i.product_id AND i3.price IS NOT NULL)"
+"pending_prices AS (" \
+"  SELECT DISTINCT u.product_id FROM pg_temp.medallion_eval e" \
+"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line " \
+   ITEMS_OF("r") \
+"  WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND u.price IS NOT NULL)," \
+" unpriced AS (" \
+"  SELECT e.batch_id, e.line, u.item_no, u.product_id FROM pg_temp.medallion_eval e" \
+"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line " \
+   ITEMS_OF("r") \
+"  WHERE e.source = 'sales_orders' AND e.rule IN " rules " AND u.price IS NULL" \
+"    AND NOT EXISTS (SELECT 1 FROM silver.products p" \
+"                    WHERE p.product_id = u.product_id AND p.price IS NOT NULL)" \
+"    AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
+"                    WHERE pr.product_id = u.product_id AND pr.price IS NOT NULL)" \
+"    AND NOT EXISTS (SELECT 1 FROM pg_temp.medallion_sale_prices sp WHERE sp.product_id = u.product_id)" \
+"    AND NOT EXISTS (SELECT 1 FROM pending_prices pp WHERE pp.product_id = u.product_id))"
+
+/* products priced by the sales this refresh admits */
+static const char *const sale_prices =
+"INSERT INTO pg_temp.medallion_sale_prices "
+"SELECT DISTINCT s.product_id FROM pg_temp.medallion_eval e "
+"JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line "
+"WHERE e.source = 'sales' AND e.rule IS NULL AND s.price IS NOT NULL";
 
 /* run until it drops nothing */
 static const char *const drop_unpriced_orders =
-"WITH unpriced AS (" UNPRICED_ITEMS("('pending')") "),"
+"WITH " UNPRICED_ITEMS("('pending')") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
 "UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
@@ -292,16 +312,11 @@ static const char *const drop_unpriced_orders =
 "WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
 
 static const char *const admit_orders =
-"WITH admitted AS ("
-"  UPDATE silver.order_records r SET admitted = true FROM pg_temp.medallion_eval e"
-"  WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line"
-"  RETURNING r.batch_id, r.line) "
-"UPDATE pg_temp.medallion_eval e SET rule = NULL FROM admitted a "
-"WHERE e.source = 'sales_orders' AND e.batch_id = a.batch_id AND e.line = a.line";
+"UPDATE pg_temp.medallion_eval SET rule = NULL WHERE source = 'sales_orders' AND rule = 'pending'";
 
 /* SPEC's order: a missing price is named before a missing customer */
 static const char *const explain_orders =
-"WITH unpriced AS (" UNPRICED_ITEMS("('unknown_customer')") "),"
+"WITH " UNPRICED_ITEMS("('unknown_customer')") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
 "UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
@@ -311,9 +326,10 @@ static const char *const explain_orders =
 
 static const char *const touch_order_products =
 "INSERT INTO pg_temp.medallion_products_touched "
-"SELECT DISTINCT i.product_id FROM silver.order_record_items i "
-"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.batch_id = i.batch_id AND e.line = i.line "
-"WHERE e.rule IS NULL ON CONFLICT DO NOTHING";
+"SELECT DISTINCT u.product_id FROM pg_temp.medallion_eval e "
+"JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line "
+ITEMS_OF("r")
+"WHERE e.source = 'sales_orders' AND e.rule IS NULL ON CONFLICT DO NOTHING";
 
 static const char *const touch_orders =
 "INSERT INTO pg_temp.medallion_orders_touched "
@@ -358,42 +374,63 @@ static const char *const products_before =
 "JOIN pg_temp.medallion_products_touched t USING (product_id)";
 
 /*
- * Each attribute takes the first non-null value among: catalog rows, then
+ * Each attribute takes the first non-null value among catalog rows, then
  * admitted sales, then items of admitted orders (own price), each newest
- * first.
+ * first.  Admitted records never leave, so the records this refresh admits
+ * ($1: and the catalog rows of the new batches) only have to beat each
+ * attribute's current winner.
  */
-static const char *const upsert_products =
-"WITH src AS ("
-"  SELECT pr.product_id, 1 AS src, pr.batch_id, pr.line, 0 AS item_no, pr.product_name AS name,"
-"    pr.product_category AS category, pr.price, NULL::text AS curr, pr.ean13, pr.ean5, pr.unit"
-"  FROM silver.product_records pr JOIN pg_temp.medallion_products_touched USING (product_id)"
+static const char *const merge_product_attributes =
+"WITH cand AS ("
+"  SELECT pr.product_id, 1 AS source, pr.batch_id, pr.line, 0 AS item_no, pr.product_name AS name,"
+"    pr.product_category AS category, pr.price::text AS price, NULL::text AS curr, pr.unit,"
+"    pr.ean13, pr.ean5"
+"  FROM silver.product_records pr WHERE pr.batch_id = ANY($1)"
 "  UNION ALL"
 "  SELECT s.product_id, 2, s.batch_id, s.line, 0, coalesce(s.product_name, s.json_name),"
-"    s.product_category, s.price, s.curr, NULL, NULL, NULL"
-"  FROM silver.sales_records s JOIN pg_temp.medallion_products_touched USING (product_id)"
-"  WHERE s.admitted"
+"    s.product_category, s.price::text, s.curr, NULL, NULL, NULL"
+"  FROM pg_temp.medallion_eval e JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line"
+"  WHERE e.source = 'sales' AND e.rule IS NULL"
 "  UNION ALL"
-"  SELECT i.product_id, 3, i.batch_id, i.line, i.item_no, i.name, NULL, i.price, i.curr,"
-"    NULL, NULL, i.unit"
-"  FROM silver.order_record_items i JOIN pg_temp.medallion_products_touched USING (product_id)"
-"  JOIN silver.order_records o ON o.batch_id = i.batch_id AND o.line = i.line"
-"  WHERE o.admitted),"
-" resolved AS ("
-"  SELECT product_id,"
-"    (array_agg(name ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,"
-"    (array_agg(category ORDER BY src, batch_id DESC, line DESC) FILTER (WHERE category IS NOT NULL))[1] AS category,"
-"    (array_agg(price ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE price IS NOT NULL))[1] AS price,"
-"    (array_agg(curr ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE curr IS NOT NULL))[1] AS curr,"
-"    (array_agg(ean13 ORDER BY batch_id DESC, line DESC) FILTER (WHERE ean13 IS NOT NULL))[1] AS ean13,"
-"    (array_agg(ean5 ORDER BY batch_id DESC, line DESC) FILTER (WHERE ean5 IS NOT NULL))[1] AS ean5,"
-"    (array_agg(unit ORDER BY src, batch_id DESC, line DESC, item_no DESC) FILTER (WHERE unit IS NOT NULL))[1] AS unit,"
-"    (array_agg(batch_id ORDER BY src, batch_id DESC, line DESC, item_no DESC))[1] AS batch_id,"
-"    (array_agg(line ORDER BY src, batch_id DESC, line DESC, item_no DESC))[1] AS line"
-"  FROM src GROUP BY product_id) "
+"  SELECT u.product_id, 3, r.batch_id, r.line, u.item_no::integer, u.name, NULL, u.price::text, u.curr,"
+"    u.unit, NULL, NULL"
+"  FROM pg_temp.medallion_eval e JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line "
+   ITEMS_OF("r")
+"  WHERE e.source = 'sales_orders' AND e.rule IS NULL),"
+" best AS ("
+"  SELECT product_id, medallion.best_attributes(source, batch_id, line, item_no, name, category,"
+"    price, curr, unit, ean13, ean5) AS b"
+"  FROM cand GROUP BY product_id) "
+"INSERT INTO silver.product_attributes AS w (product_id, attribute, rank_key, value) "
+"SELECT best.product_id, a.attribute, a.rank_key, a.value FROM best "
+"CROSS JOIN LATERAL (VALUES ('_record', b[1], b[2]), ('name', b[3], b[4]), ('category', b[5], b[6]),"
+"  ('price', b[7], b[8]), ('curr', b[9], b[10]), ('unit', b[11], b[12]), ('ean13', b[13], b[14]),"
+"  ('ean5', b[15], b[16])) a(attribute, rank_key, value) "
+"WHERE a.rank_key IS NOT NULL "
+"ON CONFLICT (product_id, attribute) DO UPDATE SET rank_key = excluded.rank_key, value = excluded.value "
+"WHERE excluded.rank_key < w.rank_key";
+
+/* the products' new values, resolved from the winners, before they are written */
+static const char *const products_after =
+"INSERT INTO pg_temp.medallion_products_after "
+"SELECT a.product_id,"
+"  max(a.value) FILTER (WHERE a.attribute = 'name'),"
+"  coalesce(max(a.value) FILTER (WHERE a.attribute = 'category'), 'UNKNOWN'),"
+"  (max(a.value) FILTER (WHERE a.attribute = 'price'))::numeric,"
+"  max(a.value) FILTER (WHERE a.attribute = 'curr'),"
+"  max(a.value) FILTER (WHERE a.attribute = 'ean13'),"
+"  max(a.value) FILTER (WHERE a.attribute = 'ean5'),"
+"  max(a.value) FILTER (WHERE a.attribute = 'unit'),"
+"  split_part(max(a.value) FILTER (WHERE a.attribute = '_record'), ':', 1)::bigint,"
+"  split_part(max(a.value) FILTER (WHERE a.attribute = '_record'), ':', 2)::bigint "
+"FROM silver.product_attributes a JOIN pg_temp.medallion_products_touched USING (product_id) "
+"GROUP BY a.product_id";
+
+static const char *const upsert_products =
 "INSERT INTO silver.products (product_id, product_name, product_category, price, curr, ean13,"
 "  ean5, unit, _batch_id, _line, updated_at) "
-"SELECT product_id, name, coalesce(category, 'UNKNOWN'), price, curr, ean13, ean5, unit,"
-"  batch_id, line, now() FROM resolved "
+"SELECT product_id, product_name, product_category, price, curr, ean13, ean5, unit, batch_id,"
+"  line, now() FROM pg_temp.medallion_products_after "
 "ON CONFLICT (product_id) DO UPDATE SET product_name = excluded.product_name,"
 "  product_category = excluded.product_category, price = excluded.price, curr = excluded.curr,"
 "  ean13 = excluded.ean13, ean5 = excluded.ean5, unit = excluded.unit,"
@@ -421,8 +458,8 @@ static const char *const pending_changed_products =
 
 /*
  * Orders whose facts change: replaced ones, and those with items of a
- * product whose category changed or, for items without their own price,
- * whose price changed.
+ * product whose category changes or, for items without their own price,
+ * whose price changes.
  */
 static const char *const affected_orders =
 "INSERT INTO pg_temp.medallion_orders_affected "
@@ -430,46 +467,32 @@ static const char *const affected_orders =
 "UNION "
 "SELECT i.order_number FROM silver.order_items i "
 "JOIN pg_temp.medallion_products_before b ON b.product_id = i.product_id "
-"JOIN silver.products p ON p.product_id = i.product_id "
-"WHERE p.product_category IS DISTINCT FROM b.product_category"
-"   OR (i.price IS NULL AND p.price IS DISTINCT FROM b.price)";
+"JOIN pg_temp.medallion_products_after a ON a.product_id = i.product_id "
+"WHERE a.product_category IS DISTINCT FROM b.product_category"
+"   OR (i.price IS NULL AND a.price IS DISTINCT FROM b.price)";
 
-/* their whole state as gold has it ($1: emission): categories from before */
-static const char *const emit_old_orders =
-"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
-"  product_category, revenue, units) "
-"SELECT $1, -1, 'O' || i.order_number, o.customer_id, o.order_date, i.product_id,"
-"  coalesce(b.product_category, p.product_category), i.amount, i.qty "
-"FROM pg_temp.medallion_orders_affected a "
-"JOIN silver.order_items i ON i.order_number = a.order_number "
-"JOIN silver.orders o ON o.order_number = a.order_number "
-"JOIN silver.products p ON p.product_id = i.product_id "
-"LEFT JOIN pg_temp.medallion_products_before b ON b.product_id = i.product_id";
+/* their whole state ($1: emission), read before products and orders change */
+#define EMIT_ORDERS(sign) \
+"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id," \
+"  product_category, revenue, units) " \
+"SELECT $1, " sign ", 'O' || i.order_number, o.customer_id, o.order_date, i.product_id," \
+"  p.product_category, i.amount, i.qty " \
+"FROM pg_temp.medallion_orders_affected a " \
+"JOIN silver.order_items i ON i.order_number = a.order_number " \
+"JOIN silver.orders o ON o.order_number = a.order_number " \
+"JOIN silver.products p ON p.product_id = i.product_id"
 
-/* ... and their whole new state, once replaced and repriced */
-static const char *const emit_new_orders =
-"INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
-"  product_category, revenue, units) "
-"SELECT $1, 1, 'O' || i.order_number, o.customer_id, o.order_date, i.product_id,"
-"  p.product_category, i.amount, i.qty "
-"FROM pg_temp.medallion_orders_affected a "
-"JOIN silver.order_items i ON i.order_number = a.order_number "
-"JOIN silver.orders o ON o.order_number = a.order_number "
-"JOIN silver.products p ON p.product_id = i.product_id";
-
-static const char *const delete_order_items =
-"DELETE FROM silver.order_items i USING pg_temp.medallion_orders_touched t "
-"WHERE i.order_number = t.order_number";
-
-static const char *const delete_order_clicks =
-"DELETE FROM silver.order_clicks c USING pg_temp.medallion_orders_touched t "
-"WHERE c.order_number = t.order_number";
+static const char *const emit_old_orders = EMIT_ORDERS("-1");
+static const char *const emit_new_orders = EMIT_ORDERS("1");
 
 static const char *const order_winners =
 "INSERT INTO pg_temp.medallion_order_winners "
 "SELECT DISTINCT ON (r.order_number) r.* FROM silver.order_records r "
 "JOIN pg_temp.medallion_orders_touched USING (order_number) "
-"WHERE r.admitted ORDER BY r.order_number, r.batch_id DESC, r.line DESC";
+"WHERE r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q"
+"  WHERE q.source = 'sales_orders' AND q.batch_id = r.batch_id AND q.line = r.line"
+"    AND q.resolved_at IS NULL) "
+"ORDER BY r.order_number, r.batch_id DESC, r.line DESC";
 
 static const char *const upsert_orders =
 "INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
@@ -480,29 +503,6 @@ static const char *const upsert_orders =
 "  order_datetime = excluded.order_datetime, order_date = excluded.order_date,"
 "  number_of_line_items = excluded.number_of_line_items, item_count = excluded.item_count,"
 "  promo_info = excluded.promo_info, _batch_id = excluded._batch_id, _line = excluded._line";
-
-/* an item without its own price takes its product's price as resolved now */
-static const char *const insert_order_items =
-"INSERT INTO silver.order_items (order_number, item_no, product_id, qty, price, unit_price,"
-"  amount, curr, name, unit, promotion_info, _batch_id, _line) "
-"SELECT w.order_number, i.item_no, i.product_id, i.qty, i.price, coalesce(i.price, p.price),"
-"  i.qty * coalesce(i.price, p.price), i.curr, i.name, i.unit, i.promotion_info, w.batch_id, w.line "
-"FROM pg_temp.medallion_order_winners w "
-"JOIN silver.order_record_items i ON i.batch_id = w.batch_id AND i.line = w.line "
-"LEFT JOIN silver.products p ON p.product_id = i.product_id";
-
-static const char *const insert_order_clicks =
-"INSERT INTO silver.order_clicks (order_number, click_no, product_id, clicks, _batch_id, _line) "
-"SELECT w.order_number, c.click_no, c.product_id, c.clicks, w.batch_id, w.line "
-"FROM pg_temp.medallion_order_winners w "
-"JOIN silver.order_record_clicks c ON c.batch_id = w.batch_id AND c.line = w.line";
-
-/* a product's new price reprices the items that take it */
-static const char *const reprice_items =
-"UPDATE silver.order_items i SET unit_price = p.price, amount = i.qty * p.price "
-"FROM pg_temp.medallion_products_before b JOIN silver.products p USING (product_id) "
-"WHERE i.product_id = b.product_id AND i.price IS NULL AND p.price IS DISTINCT FROM b.price"
-"  AND i.unit_price IS DISTINCT FROM p.price";
 
 static const char *const mark_batches =
 "UPDATE medallion.batches SET silver_at = pg_catalog.clock_timestamp() WHERE batch_id = ANY($1)";
@@ -605,11 +605,14 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 
 	/* sales */
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
-	counts->sales = medallion_run_step("admit sales", admit_sales, 0, NULL, NULL);
+	counts->sales = medallion_run_count_step("count sales",
+											 "SELECT count(*) FROM pg_temp.medallion_eval "
+											 "WHERE source = 'sales' AND rule IS NULL");
 	medallion_run_param_step("upsert sales", upsert_sales, emission);
 	medallion_run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
 
 	/* orders: drop what cannot be admitted until nothing more drops */
+	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
 	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
 	medallion_run_step("orders without customer", orders_without_customer, 0, NULL, NULL);
 	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
@@ -626,22 +629,22 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	counts->readmitted = medallion_run_step("resolve quarantine", quarantine_resolve, 0, NULL, NULL);
 
 	/* products, then the orders they price */
+	/*
+	 * Products, then the orders they price.  Facts are read out before
+	 * anything changes and again after, for gold.
+	 */
 	medallion_run_step("products before", products_before, 0, NULL, NULL);
-	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
-	medallion_run_step("pending products", pending_changed_products, 0, NULL, NULL);
-
+	medallion_run_batches_step("merge product attributes", merge_product_attributes, batch_ids);
+	medallion_run_step("products after", products_after, 0, NULL, NULL);
 	if (emission != (Datum) 0)
 	{
 		medallion_run_step("affected orders", affected_orders, 0, NULL, NULL);
 		medallion_run_param_step("facts before", emit_old_orders, emission);
 	}
-	medallion_run_step("delete order items", delete_order_items, 0, NULL, NULL);
-	medallion_run_step("delete order clicks", delete_order_clicks, 0, NULL, NULL);
+	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
+	medallion_run_step("pending products", pending_changed_products, 0, NULL, NULL);
 	medallion_run_step("order winners", order_winners, 0, NULL, NULL);
 	medallion_run_step("upsert orders", upsert_orders, 0, NULL, NULL);
-	medallion_run_step("insert order items", insert_order_items, 0, NULL, NULL);
-	medallion_run_step("insert order clicks", insert_order_clicks, 0, NULL, NULL);
-	medallion_run_step("reprice items", reprice_items, 0, NULL, NULL);
 	if (emission != (Datum) 0)
 		medallion_run_param_step("facts after", emit_new_orders, emission);
 

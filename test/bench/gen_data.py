@@ -116,10 +116,10 @@ def phone_for(rng, messy):
         "%d%d%04d" % (a, b, c), "%d.%d.%04d" % (a, b, c)])
 
 
-def make_customers(rng, n, messy):
+def make_customers(rng, n, messy, first_id=1):
     """Returns the customer ids and the CSV rows (versions included)."""
     rows = []
-    for cid in range(1, n + 1):
+    for cid in range(first_id, first_id + n):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         name = "%s %s" % (first, last)
         if rng.random() < 0.05:
@@ -183,9 +183,18 @@ def jdump(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+DATE_FROM = datetime.date(2019, 1, 1)
+DATE_DAYS = 6 * 365
+
+
 def random_date(rng):
-    d = datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randrange(0, 6 * 365))
-    return d
+    return DATE_FROM + datetime.timedelta(days=rng.randrange(0, DATE_DAYS))
+
+
+def random_timestamp(rng):
+    start = int(datetime.datetime(DATE_FROM.year, DATE_FROM.month, DATE_FROM.day,
+                                  tzinfo=datetime.timezone.utc).timestamp())
+    return rng.randrange(start, start + DATE_DAYS * 86400)
 
 
 def write_sales(path, rng, n, products, ncustomers, names, messy):
@@ -235,12 +244,12 @@ def write_sales(path, rng, n, products, ncustomers, names, messy):
                         product_s, total])
 
 
-def write_orders(path, rng, n, products, ncustomers, names, messy):
+def write_orders(path, rng, n, products, ncustomers, names, messy, order_start):
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["customer_id", "customer_name", "order_datetime", "order_number",
                     "ordered_products", "clicked_items", "number_of_line_items", "promo_info"])
-        order_number = 100000
+        order_number = order_start
         for i in range(n):
             order_number += 1
             cid = rng.randrange(1, ncustomers + 1)
@@ -259,7 +268,7 @@ def write_orders(path, rng, n, products, ncustomers, names, messy):
                     items.append(item)
             clicks = [[p["id"], str(rng.randrange(1, 12))]
                       for p in rng.sample(products, min(rng.randrange(1, 6), len(products)))]
-            ts = rng.randrange(EPOCH_2018 + 86400 * 365, EPOCH_2024 + 86400 * 300)
+            ts = random_timestamp(rng)
             when = str(ts)
             if rng.random() < 0.1:
                 dt = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
@@ -311,13 +320,26 @@ def main():
     ap.add_argument("--messy", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-price", type=float, default=1500)
+    ap.add_argument("--date-from", default="2019-01-01",
+                    help="first order date (sales and orders)")
+    ap.add_argument("--days", type=int, default=6 * 365, help="days the orders spread over")
+    ap.add_argument("--order-start", type=int, default=100000,
+                    help="order numbers start after this")
+    ap.add_argument("--customer-start", type=int, default=1,
+                    help="id of the first customer written (orders use 1..--customers)")
+    ap.add_argument("--new-customers", type=int, default=None,
+                    help="customers to write (default: --customers)")
     ap.add_argument("--only", choices=["customers", "products", "sales", "sales_orders"])
     a = ap.parse_args()
 
+    global DATE_FROM, DATE_DAYS
+    DATE_FROM = datetime.date.fromisoformat(a.date_from)
+    DATE_DAYS = a.days
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
     products = make_products(rng, a.products, a.max_price)
-    customers = make_customers(rng, a.customers, a.messy)
+    customers = make_customers(rng, a.customers if a.new_customers is None else a.new_customers,
+                               a.messy, a.customer_start)
     names = {}
     for r in customers:
         if r["customer_id"].isdigit():
@@ -335,7 +357,7 @@ def main():
                     products, a.customers, names, a.messy)
     if want("sales_orders"):
         write_orders(os.path.join(a.out, "sales_orders.csv"), random.Random(a.seed + 2),
-                     a.orders, products, a.customers, names, a.messy)
+                     a.orders, products, a.customers, names, a.messy, a.order_start)
 
 
 if __name__ == "__main__":
