@@ -329,6 +329,7 @@ CREATE TABLE silver.order_records (
     promo_info jsonb,
     items silver.order_item[],
     clicks silver.order_click[],
+    unpriced_items integer[],
     problem text,
     problem_detail text,
     PRIMARY KEY (batch_id, line)
@@ -755,7 +756,6 @@ CREATE TABLE gold.sales_metrics (
     avg_order_value numeric NOT NULL,
     PRIMARY KEY (grain, period_start, product_id, product_category)
 );
-CREATE INDEX sales_metrics_product_idx ON gold.sales_metrics (product_id, grain, period_start);
 COMMENT ON TABLE gold.sales_metrics IS 'sales per period and product (no customer data); one row per grain, period, product and category';
 COMMENT ON COLUMN gold.sales_metrics.grain IS 'day, week (ISO, starting Monday), month, quarter or year';
 COMMENT ON COLUMN gold.sales_metrics.period_start IS 'first day of the period';

@@ -84,39 +84,51 @@ static const char *const source_delta =
  * ---------------------------------------------------------------------
  */
 
-static const char *const apply_day_products =
-"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) "
-"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM pg_temp.medallion_gold_src GROUP BY day, product_id, product_category "
-"ON CONFLICT (day, product_id, product_category) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
-"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+/*
+ * Each state statement adds the changes to the stored sums: ON CONFLICT for
+ * an incremental refresh; in full, into empty tables, rows go in sorted by
+ * key (cheap btree inserts) with no conflict to look for.
+ */
+#define APPLY_DAY_PRODUCTS(tail) \
+"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) " \
+"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) " \
+"FROM pg_temp.medallion_gold_src GROUP BY day, product_id, product_category " tail
 
-static const char *const apply_day_categories =
-"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) "
-"SELECT day, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM (SELECT emission, sign, order_key, day, product_category, sum(revenue) AS revenue, sum(units) AS units"
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day, product_category) o "
-"GROUP BY day, product_category "
-"ON CONFLICT (day, product_category) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
-"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+#define APPLY_DAY_CATEGORIES(tail) \
+"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) " \
+"SELECT day, product_category, sum(sign * revenue), sum(sign * units), sum(sign) " \
+"FROM (SELECT emission, sign, order_key, day, product_category, sum(revenue) AS revenue, sum(units) AS units" \
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day, product_category) o " \
+"GROUP BY day, product_category " tail
 
-static const char *const apply_days =
-"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) "
-"SELECT day, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM (SELECT emission, sign, order_key, day, sum(revenue) AS revenue, sum(units) AS units"
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day) o "
-"GROUP BY day "
-"ON CONFLICT (day) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
-"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+#define APPLY_DAYS(tail) \
+"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) " \
+"SELECT day, sum(sign * revenue), sum(sign * units), sum(sign) " \
+"FROM (SELECT emission, sign, order_key, day, sum(revenue) AS revenue, sum(units) AS units" \
+"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day) o " \
+"GROUP BY day " tail
 
-static const char *const apply_products =
-"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) "
-"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM (SELECT emission, sign, order_key, product_id, sum(revenue) AS revenue, sum(units) AS units"
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, product_id) o "
-"GROUP BY product_id "
-"ON CONFLICT (product_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
-"  units = t.units + excluded.units, order_count = t.order_count + excluded.order_count";
+/* a source row is already one order and product */
+#define APPLY_PRODUCTS(tail) \
+"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) " \
+"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) " \
+"FROM pg_temp.medallion_gold_src GROUP BY product_id " tail
+
+#define ADD_SUMS "revenue = t.revenue + excluded.revenue, units = t.units + excluded.units," \
+	" order_count = t.order_count + excluded.order_count"
+
+static const char *const apply_day_products[2] = {
+	APPLY_DAY_PRODUCTS("ON CONFLICT (day, product_id, product_category) DO UPDATE SET " ADD_SUMS),
+	APPLY_DAY_PRODUCTS("ORDER BY day, product_id, product_category")};
+static const char *const apply_day_categories[2] = {
+	APPLY_DAY_CATEGORIES("ON CONFLICT (day, product_category) DO UPDATE SET " ADD_SUMS),
+	APPLY_DAY_CATEGORIES("ORDER BY day, product_category")};
+static const char *const apply_days[2] = {
+	APPLY_DAYS("ON CONFLICT (day) DO UPDATE SET " ADD_SUMS),
+	APPLY_DAYS("ORDER BY day")};
+static const char *const apply_products[2] = {
+	APPLY_PRODUCTS("ON CONFLICT (product_id) DO UPDATE SET " ADD_SUMS),
+	APPLY_PRODUCTS("ORDER BY product_id")};
 
 /* last purchases only grow with additions; a removal recomputes below */
 static const char *const apply_customers =
@@ -187,37 +199,66 @@ static const char *const touched_customers =
 
 #define AVG_ORDER_VALUE "round(sum(s.revenue) / sum(s.order_count), 2)"
 
-static const char *const refresh_sales_metrics =
-"DELETE FROM gold.sales_metrics m USING pg_temp.medallion_gold_periods p "
-"WHERE m.grain = p.grain AND m.period_start = p.period_start;"
-"INSERT INTO gold.sales_metrics (grain, period_start, product_id, product_category, revenue,"
-"  units, order_count, avg_order_value) "
-"SELECT p.grain, p.period_start, s.product_id, s.product_category, round(sum(s.revenue), 2),"
-"  sum(s.units), sum(s.order_count), " AVG_ORDER_VALUE " "
-"FROM pg_temp.medallion_gold_periods p "
-"JOIN medallion.gold_day_products s ON s.day >= p.period_start AND s.day < p.period_end "
-"GROUP BY p.grain, p.period_start, s.product_id, s.product_category";
+/* incremental: the touched periods, from the exact days they hold */
+#define PERIODS_FROM(state) \
+"FROM pg_temp.medallion_gold_periods p " \
+"JOIN " state " s ON s.day >= p.period_start AND s.day < p.period_end "
 
-static const char *const refresh_category_metrics =
-"DELETE FROM gold.category_metrics m USING pg_temp.medallion_gold_periods p "
-"WHERE m.grain = p.grain AND m.period_start = p.period_start;"
-"INSERT INTO gold.category_metrics (grain, period_start, product_category, revenue, units,"
-"  order_count, avg_order_value) "
-"SELECT p.grain, p.period_start, s.product_category, round(sum(s.revenue), 2), sum(s.units),"
-"  sum(s.order_count), " AVG_ORDER_VALUE " "
-"FROM pg_temp.medallion_gold_periods p "
-"JOIN medallion.gold_day_categories s ON s.day >= p.period_start AND s.day < p.period_end "
-"GROUP BY p.grain, p.period_start, s.product_category";
+/* full: every period of the grains above a day (days are copied as they are) */
+#define ALL_PERIODS_FROM(state) \
+"FROM " state " s " \
+"CROSS JOIN (VALUES ('week'), ('month'), ('quarter'), ('year')) g(grain) " \
+"CROSS JOIN LATERAL (SELECT g.grain, date_trunc(g.grain, s.day::timestamp)::date AS period_start) p "
 
-static const char *const refresh_period_metrics =
-"DELETE FROM gold.period_metrics m USING pg_temp.medallion_gold_periods p "
+/* full: the day grain is the state itself, rounded */
+#define DAYS_OF(table, state, keys, keylist) \
+"INSERT INTO " table " (grain, period_start, " keys "revenue, units, order_count, avg_order_value) " \
+"SELECT 'day', day, " keys "round(revenue, 2), units, order_count, round(revenue / order_count, 2) " \
+"FROM " state " ORDER BY day" keylist ";"
+
+#define SALES_METRICS(from) \
+"INSERT INTO gold.sales_metrics (grain, period_start, product_id, product_category, revenue," \
+"  units, order_count, avg_order_value) " \
+"SELECT p.grain, p.period_start, s.product_id, s.product_category, round(sum(s.revenue), 2)," \
+"  sum(s.units), sum(s.order_count), " AVG_ORDER_VALUE " " \
+from \
+"GROUP BY p.grain, p.period_start, s.product_id, s.product_category " \
+"ORDER BY p.grain, p.period_start, s.product_id, s.product_category"
+
+#define CATEGORY_METRICS(from) \
+"INSERT INTO gold.category_metrics (grain, period_start, product_category, revenue, units," \
+"  order_count, avg_order_value) " \
+"SELECT p.grain, p.period_start, s.product_category, round(sum(s.revenue), 2), sum(s.units)," \
+"  sum(s.order_count), " AVG_ORDER_VALUE " " \
+from \
+"GROUP BY p.grain, p.period_start, s.product_category " \
+"ORDER BY p.grain, p.period_start, s.product_category"
+
+#define PERIOD_METRICS(from) \
+"INSERT INTO gold.period_metrics (grain, period_start, revenue, units, order_count, avg_order_value) " \
+"SELECT p.grain, p.period_start, round(sum(s.revenue), 2), sum(s.units), sum(s.order_count), " \
+AVG_ORDER_VALUE " " \
+from \
+"GROUP BY p.grain, p.period_start ORDER BY p.grain, p.period_start"
+
+#define DELETE_PERIODS(table) \
+"DELETE FROM " table " m USING pg_temp.medallion_gold_periods p " \
 "WHERE m.grain = p.grain AND m.period_start = p.period_start;"
-"INSERT INTO gold.period_metrics (grain, period_start, revenue, units, order_count, avg_order_value) "
-"SELECT p.grain, p.period_start, round(sum(s.revenue), 2), sum(s.units), sum(s.order_count), "
-AVG_ORDER_VALUE " "
-"FROM pg_temp.medallion_gold_periods p "
-"JOIN medallion.gold_days s ON s.day >= p.period_start AND s.day < p.period_end "
-"GROUP BY p.grain, p.period_start";
+
+static const char *const refresh_sales_metrics[2] = {
+	DELETE_PERIODS("gold.sales_metrics") SALES_METRICS(PERIODS_FROM("medallion.gold_day_products")),
+	DAYS_OF("gold.sales_metrics", "medallion.gold_day_products", "product_id, product_category, ",
+			", product_id, product_category")
+	SALES_METRICS(ALL_PERIODS_FROM("medallion.gold_day_products"))};
+static const char *const refresh_category_metrics[2] = {
+	DELETE_PERIODS("gold.category_metrics") CATEGORY_METRICS(PERIODS_FROM("medallion.gold_day_categories")),
+	DAYS_OF("gold.category_metrics", "medallion.gold_day_categories", "product_category, ",
+			", product_category")
+	CATEGORY_METRICS(ALL_PERIODS_FROM("medallion.gold_day_categories"))};
+static const char *const refresh_period_metrics[2] = {
+	DELETE_PERIODS("gold.period_metrics") PERIOD_METRICS(PERIODS_FROM("medallion.gold_days")),
+	DAYS_OF("gold.period_metrics", "medallion.gold_days", "", "")
+	PERIOD_METRICS(ALL_PERIODS_FROM("medallion.gold_days"))};
 
 /* products with an admitted sale or item; ranks are set below */
 static const char *const refresh_product_performance =
@@ -332,11 +373,12 @@ refresh_gold(bool full, GoldCounts *counts)
 	}
 	else
 		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
+	medallion_run_step("analyze", "ANALYZE pg_temp.medallion_gold_src", 0, NULL, NULL);
 
-	medallion_run_step("day products", apply_day_products, 0, NULL, NULL);
-	medallion_run_step("day categories", apply_day_categories, 0, NULL, NULL);
-	medallion_run_step("days", apply_days, 0, NULL, NULL);
-	medallion_run_step("products", apply_products, 0, NULL, NULL);
+	medallion_run_step("day products", apply_day_products[full], 0, NULL, NULL);
+	medallion_run_step("day categories", apply_day_categories[full], 0, NULL, NULL);
+	medallion_run_step("days", apply_days[full], 0, NULL, NULL);
+	medallion_run_step("products", apply_products[full], 0, NULL, NULL);
 	medallion_run_step("customers", apply_customers, 0, NULL, NULL);
 	medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
 	medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
@@ -348,9 +390,9 @@ refresh_gold(bool full, GoldCounts *counts)
 	counts->customers = medallion_run_step("touched customers", touched_customers,
 										   1, &argtypes[2], &args[2]);
 
-	medallion_run_step("sales metrics", refresh_sales_metrics, 0, NULL, NULL);
-	medallion_run_step("category metrics", refresh_category_metrics, 0, NULL, NULL);
-	medallion_run_step("period metrics", refresh_period_metrics, 0, NULL, NULL);
+	medallion_run_step("sales metrics", refresh_sales_metrics[full], 0, NULL, NULL);
+	medallion_run_step("category metrics", refresh_category_metrics[full], 0, NULL, NULL);
+	medallion_run_step("period metrics", refresh_period_metrics[full], 0, NULL, NULL);
 	medallion_run_step("product performance", refresh_product_performance, 0, NULL, NULL);
 	medallion_run_step("rank products", rank_products, 0, NULL, NULL);
 	medallion_run_step("marketing customers", refresh_marketing, 2, argtypes, args);

@@ -326,7 +326,7 @@ parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc
 enum
 {
 	O_BATCH, O_LINE, O_NUMBER, O_CUSTOMER, O_DATETIME, O_DATE, O_NLINES,
-	O_NITEMS, O_PROMO, O_ITEMS, O_CLICKS, O_PROBLEM, O_DETAIL, O_NATTS
+	O_NITEMS, O_PROMO, O_ITEMS, O_CLICKS, O_UNPRICED, O_PROBLEM, O_DETAIL, O_NATTS
 };
 /* silver.order_item and silver.order_click */
 enum
@@ -485,6 +485,8 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 	{
 		/* a structurally valid order keeps its items and clicks */
 		Datum	   *elems = palloc(sizeof(Datum) * nitems);
+		Datum	   *unpriced = palloc(sizeof(Datum) * nitems);
+		int			nunpriced = 0;
 
 		for (int i = 0; i < nitems; i++)
 		{
@@ -501,6 +503,8 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 				iv[I_PRICE] = medallion_numeric_datum(it->price.s, it->price.len);
 				in[I_PRICE] = false;
 			}
+			else
+				unpriced[nunpriced++] = Int32GetDatum(i + 1);
 			set_text(iv, in, I_CURR, it->curr);
 			set_text(iv, in, I_NAME, it->name);
 			set_text(iv, in, I_UNIT, it->unit);
@@ -513,6 +517,13 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 		}
 		v[O_ITEMS] = composite_array(elems, nitems, ps->item_type);
 		n[O_ITEMS] = false;
+		/* where the refresh looks first for items needing a product's price */
+		if (nunpriced > 0)
+		{
+			v[O_UNPRICED] = PointerGetDatum(construct_array(unpriced, nunpriced, INT4OID, 4,
+															true, TYPALIGN_INT));
+			n[O_UNPRICED] = false;
+		}
 
 		if (present(&clicked))
 		{

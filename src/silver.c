@@ -172,11 +172,6 @@ static const char *const quarantine_products =
 "FROM bronze.products b WHERE b._batch_id = $1 AND medallion.clean(b.product_id) IS NULL "
 "ON CONFLICT (source, batch_id, line) DO NOTHING";
 
-static const char *const touch_catalog_products =
-"INSERT INTO pg_temp.medallion_products_touched "
-"SELECT DISTINCT product_id FROM silver.product_records WHERE batch_id = ANY($1) "
-"ON CONFLICT DO NOTHING";
-
 /* ---------------------------------------------------------------------
  * Sales
  * ---------------------------------------------------------------------
@@ -228,20 +223,25 @@ static const char *const upsert_sales =
 "SELECT $1, 1, 'S' || encode(record_hash, 'hex'), customer_id, order_date, product_id,"
 "  product_category, amount, quantity FROM added WHERE inserted AND $1 IS NOT NULL";
 
-static const char *const touch_sales_products =
-"INSERT INTO pg_temp.medallion_products_touched "
-"SELECT DISTINCT r.product_id FROM silver.sales_records r "
-"JOIN pg_temp.medallion_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line "
-"WHERE e.rule IS NULL ON CONFLICT DO NOTHING";
-
 /* ---------------------------------------------------------------------
  * Orders
  * ---------------------------------------------------------------------
  */
 
+/*
+ * The order records to decide: those of the new batches and those waiting
+ * for a customer or a price.  A permanent problem is final; a missing
+ * customer is named here; rule NULL means "admitted, unless its items cannot
+ * all be priced" (decided below).
+ */
 static const char *const eval_orders =
 "INSERT INTO pg_temp.medallion_eval "
-"SELECT 'sales_orders', r.batch_id, r.line, e.is_new, coalesce(r.problem, 'pending'), r.problem_detail "
+"SELECT 'sales_orders', r.batch_id, r.line, e.is_new,"
+"  CASE WHEN r.problem IS NOT NULL THEN r.problem"
+"       WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
+"            THEN 'unknown_customer' END,"
+"  CASE WHEN r.problem IS NOT NULL THEN r.problem_detail"
+"       ELSE format('customer %s is not in silver.customers', r.customer_id) END "
 "FROM (SELECT batch_id, line, true AS is_new FROM silver.order_records WHERE batch_id = ANY($1)"
 "      UNION ALL"
 "      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
@@ -249,50 +249,43 @@ static const char *const eval_orders =
 "        AND q.rule IN ('unknown_customer', 'unknown_price')) e "
 "JOIN silver.order_records r USING (batch_id, line)";
 
-/*
- * Pending records whose customer is missing drop out first.  Then, of the
- * rest, records with an item that has no price of its own and whose product
- * has no price drop out, until none does: a price may come from the
- * catalog, an admitted sale, or the own price of an item of an order that is
- * admitted or still pending (so orders may price each other, or themselves).
- * What remains is admitted: the largest set of orders whose every item is
- * priced, which only grows as data arrives.
- */
-static const char *const orders_without_customer =
-"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_customer',"
-"  reason = format('customer %s is not in silver.customers', r.customer_id) "
-"FROM silver.order_records r "
-"WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND r.batch_id = e.batch_id AND r.line = e.line"
-"  AND NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)";
-
 /* the items of typed order records, with their positions */
 #define ITEMS_OF(r) \
 "CROSS JOIN LATERAL unnest(" r ".items) WITH ORDINALITY" \
 "  AS u(product_id, qty, price, curr, name, unit, promotion_info, item_no) "
 
 /*
- * Items without their own price, of the records with the given rules,
+ * Of the records with the given rule, the items without their own price
  * whose product has no price: not in silver.products (every record admitted
  * before), nor in the catalog, nor in a sale admitted by this refresh, nor
- * as the own price of an item of a record still pending.  Two CTEs.
+ * as the own price of an item of a candidate record (rule NULL).  The
+ * parse step listed each record's items without a price (unpriced_items),
+ * and the candidates' own prices are looked at only when some item needs
+ * them.  Defines the CTE "unpriced".
  */
-#define UNPRICED_ITEMS(rules) \
-"pending_prices AS (" \
+#define UNPRICED_ITEMS(rule) \
+"needy AS (" \
+"  SELECT e.batch_id, e.line, x.item_no, (r.items[x.item_no]).product_id AS product_id" \
+"  FROM pg_temp.medallion_eval e" \
+"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line" \
+"  CROSS JOIN LATERAL unnest(r.unpriced_items) AS x(item_no)" \
+"  WHERE e.source = 'sales_orders' AND e.rule " rule " AND r.unpriced_items IS NOT NULL)," \
+" unpriced_anywhere AS (" \
+"  SELECT * FROM needy n" \
+"  WHERE NOT EXISTS (SELECT 1 FROM silver.products p" \
+"                    WHERE p.product_id = n.product_id AND p.price IS NOT NULL)" \
+"    AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
+"                    WHERE pr.product_id = n.product_id AND pr.price IS NOT NULL)" \
+"    AND NOT EXISTS (SELECT 1 FROM pg_temp.medallion_sale_prices sp WHERE sp.product_id = n.product_id))," \
+" candidate_prices AS (" \
 "  SELECT DISTINCT u.product_id FROM pg_temp.medallion_eval e" \
 "  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line " \
    ITEMS_OF("r") \
-"  WHERE e.source = 'sales_orders' AND e.rule = 'pending' AND u.price IS NOT NULL)," \
+"  WHERE EXISTS (SELECT 1 FROM unpriced_anywhere) AND e.source = 'sales_orders' AND e.rule IS NULL" \
+"    AND u.price IS NOT NULL AND u.product_id IN (SELECT product_id FROM unpriced_anywhere))," \
 " unpriced AS (" \
-"  SELECT e.batch_id, e.line, u.item_no, u.product_id FROM pg_temp.medallion_eval e" \
-"  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line " \
-   ITEMS_OF("r") \
-"  WHERE e.source = 'sales_orders' AND e.rule IN " rules " AND u.price IS NULL" \
-"    AND NOT EXISTS (SELECT 1 FROM silver.products p" \
-"                    WHERE p.product_id = u.product_id AND p.price IS NOT NULL)" \
-"    AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
-"                    WHERE pr.product_id = u.product_id AND pr.price IS NOT NULL)" \
-"    AND NOT EXISTS (SELECT 1 FROM pg_temp.medallion_sale_prices sp WHERE sp.product_id = u.product_id)" \
-"    AND NOT EXISTS (SELECT 1 FROM pending_prices pp WHERE pp.product_id = u.product_id))"
+"  SELECT * FROM unpriced_anywhere ua" \
+"  WHERE NOT EXISTS (SELECT 1 FROM candidate_prices cp WHERE cp.product_id = ua.product_id))"
 
 /* products priced by the sales this refresh admits */
 static const char *const sale_prices =
@@ -303,33 +296,23 @@ static const char *const sale_prices =
 
 /* run until it drops nothing */
 static const char *const drop_unpriced_orders =
-"WITH " UNPRICED_ITEMS("('pending')") ","
+"WITH " UNPRICED_ITEMS("IS NULL") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
 "UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
 "                  u.item_no, u.product_id) "
 "FROM first_unpriced u "
 "WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
-
-static const char *const admit_orders =
-"UPDATE pg_temp.medallion_eval SET rule = NULL WHERE source = 'sales_orders' AND rule = 'pending'";
 
 /* SPEC's order: a missing price is named before a missing customer */
 static const char *const explain_orders =
-"WITH " UNPRICED_ITEMS("('unknown_customer')") ","
+"WITH " UNPRICED_ITEMS("= 'unknown_customer'") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
 "UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
 "                  u.item_no, u.product_id) "
 "FROM first_unpriced u "
 "WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
-
-static const char *const touch_order_products =
-"INSERT INTO pg_temp.medallion_products_touched "
-"SELECT DISTINCT u.product_id FROM pg_temp.medallion_eval e "
-"JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line "
-ITEMS_OF("r")
-"WHERE e.source = 'sales_orders' AND e.rule IS NULL ON CONFLICT DO NOTHING";
 
 static const char *const touch_orders =
 "INSERT INTO pg_temp.medallion_orders_touched "
@@ -400,7 +383,8 @@ static const char *const merge_product_attributes =
 " best AS ("
 "  SELECT product_id, medallion.best_attributes(source, batch_id, line, item_no, name, category,"
 "    price, curr, unit, ean13, ean5) AS b"
-"  FROM cand GROUP BY product_id) "
+"  FROM cand GROUP BY product_id),"
+" touched AS (INSERT INTO pg_temp.medallion_products_touched SELECT product_id FROM best) "
 "INSERT INTO silver.product_attributes AS w (product_id, attribute, rank_key, value) "
 "SELECT best.product_id, a.attribute, a.rank_key, a.value FROM best "
 "CROSS JOIN LATERAL (VALUES ('_record', b[1], b[2]), ('name', b[3], b[4]), ('category', b[5], b[6]),"
@@ -601,7 +585,6 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	counts->customers = medallion_run_step("insert customer versions", insert_customer_versions, 0, NULL, NULL);
 	medallion_run_step("pending customers", pending_touched_customers, 0, NULL, NULL);
 	medallion_run_step("refresh is_current", refresh_current, 0, NULL, NULL);
-	medallion_run_batches_step("touch catalog products", touch_catalog_products, batch_ids);
 
 	/* sales */
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
@@ -609,17 +592,17 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 											 "SELECT count(*) FROM pg_temp.medallion_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
 	medallion_run_param_step("upsert sales", upsert_sales, emission);
-	medallion_run_step("touch sale products", touch_sales_products, 0, NULL, NULL);
 
 	/* orders: drop what cannot be admitted until nothing more drops */
 	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
 	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
-	medallion_run_step("orders without customer", orders_without_customer, 0, NULL, NULL);
+	medallion_run_step("analyze", "ANALYZE pg_temp.medallion_eval", 0, NULL, NULL);
 	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
 		;
-	counts->orders = medallion_run_step("admit orders", admit_orders, 0, NULL, NULL);
 	medallion_run_step("explain orders", explain_orders, 0, NULL, NULL);
-	medallion_run_step("touch order products", touch_order_products, 0, NULL, NULL);
+	counts->orders = medallion_run_count_step("count orders",
+											  "SELECT count(*) FROM pg_temp.medallion_eval "
+											  "WHERE source = 'sales_orders' AND rule IS NULL");
 	medallion_run_step("touch orders", touch_orders, 0, NULL, NULL);
 
 	/* quarantine: new failures, changed reasons, records admitted at last */
@@ -633,8 +616,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	 * Products, then the orders they price.  Facts are read out before
 	 * anything changes and again after, for gold.
 	 */
-	medallion_run_step("products before", products_before, 0, NULL, NULL);
 	medallion_run_batches_step("merge product attributes", merge_product_attributes, batch_ids);
+	medallion_run_step("products before", products_before, 0, NULL, NULL);
 	medallion_run_step("products after", products_after, 0, NULL, NULL);
 	if (emission != (Datum) 0)
 	{

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark of the whole pipeline (on demand, not part of the test command).
+#
+#   test/bench/bench_pipeline.sh [ORDERS] [SALES] [CUSTOMERS]
+#
+# Defaults: 1,000,000 sales_orders, 1,000,000 sales, 100,000 customers,
+# 200 products (MEDALLION_BENCH_PRODUCTS), over six years.  In one cluster, one run:
+#
+#  1. COPY alone: the four files into all-text tables (the baseline);
+#  2. the full pipeline: medallion_ingest_csv of the four files, then
+#     medallion_refresh_gold() (silver and gold built from nothing);
+#     printed as pipeline time / COPY time (target <= 3);
+#  3. 1% more data (orders and sales of the week after, new customers):
+#     ingest, then medallion_refresh_gold() incremental, against
+#     medallion_refresh_gold(full => true) on the same data (target <= 0.05);
+#  4. a typical BI query (one year, month x category, from
+#     gold.category_metrics) run with pgbench for 10 s: latency percentiles
+#     (target p95 < 50 ms), with the number of order lines in silver.
+#
+# Needs test/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib.sh
+
+ORDERS=${1:-1000000}
+SALES=${2:-1000000}
+CUSTOMERS=${3:-100000}
+PRODUCTS=${MEDALLION_BENCH_PRODUCTS:-200}
+BENCH=${MEDALLION_BENCH_DIR:-/tmp/medallion-bench}
+PORT=${MEDALLION_BENCH_PORT:-55452}
+CLUSTER=$BENCH/cluster-pipeline
+DATA=$BENCH/pipeline-$ORDERS-$SALES-$CUSTOMERS-$PRODUCTS
+INC=$DATA/increment
+
+mkdir -p "$DATA"
+chmod 755 "$BENCH" "$DATA"
+if [ ! -f "$DATA/sales_orders.csv" ]; then
+    echo "generating $ORDERS orders, $SALES sales, $CUSTOMERS customers ..."
+    python3 test/bench/gen_data.py --out "$DATA" --customers "$CUSTOMERS" --products "$PRODUCTS" \
+        --orders "$ORDERS" --sales "$SALES" --seed 11
+    # 1%: the week after the six years, new order numbers, new customers
+    python3 test/bench/gen_data.py --out "$INC" --customers "$CUSTOMERS" --products "$PRODUCTS" \
+        --orders $((ORDERS / 100)) --sales $((SALES / 100)) --seed 12 \
+        --date-from 2025-01-01 --days 7 --order-start 900000000 \
+        --customer-start $((CUSTOMERS + 1)) --new-customers $((CUSTOMERS / 100))
+    rm -f "$INC/products.csv"
+fi
+chmod -R a+rX "$DATA"
+
+start_cluster "$CLUSTER" "$PORT" "shared_buffers = 2GB" "work_mem = 64MB" \
+    "maintenance_work_mem = 512MB" "max_wal_size = 16GB" "checkpoint_timeout = 1h" \
+    "fsync = on"
+trap 'stop_cluster "$CLUSTER"' EXIT
+q() { psql_as "$CLUSTER" "$PORT" -Atq "$@"; }
+# seconds a statement takes
+timed() { q -c "\\timing on" "$@" | awk '/^Time:/ {t += $2} END {printf "%.2f", t / 1000}'; }
+calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
+
+q -c "CREATE EXTENSION medallion"
+size=$(du -cb "$DATA"/*.csv | tail -1 | cut -f1)
+echo "data: $(calc "$size / 1048576" 0) MB in four files"
+
+# 1. COPY alone
+for f in customers products sales sales_orders; do
+    cols=$(head -1 "$DATA/$f.csv" | sed 's/,/ text, /g; s/$/ text/')
+    q -c "CREATE TABLE copy_$f ($cols)"
+done
+q -c "CHECKPOINT"
+copy_s=$(timed -c "COPY copy_customers FROM '$DATA/customers.csv' (FORMAT csv, HEADER)" \
+    -c "COPY copy_products FROM '$DATA/products.csv' (FORMAT csv, HEADER)" \
+    -c "COPY copy_sales FROM '$DATA/sales.csv' (FORMAT csv, HEADER)" \
+    -c "COPY copy_sales_orders FROM '$DATA/sales_orders.csv' (FORMAT csv, HEADER)")
+q -c "DROP TABLE copy_customers, copy_products, copy_sales, copy_sales_orders" -c "CHECKPOINT"
+echo "COPY of the four files:            ${copy_s} s"
+
+# 2. the full pipeline
+ingest_s=$(timed -c "SELECT medallion_ingest_csv(name, '$DATA/' || name || '.csv') FROM medallion.sources ORDER BY load_order")
+refresh_s=$(timed -c "SELECT medallion_refresh_gold()")
+pipeline_s=$(calc "$ingest_s + $refresh_s")
+echo "medallion: ingest ${ingest_s} s + silver and gold ${refresh_s} s = ${pipeline_s} s"
+echo "pipeline / COPY: $(calc "$pipeline_s / $copy_s")  (target <= 3)"
+q -c "SELECT 'silver: ' || (SELECT count(*) FROM silver.customers) || ' customer versions, '
+        || (SELECT count(*) FROM silver.sales) || ' sales, ' || (SELECT count(*) FROM silver.orders)
+        || ' orders, ' || (SELECT count(*) FROM silver.order_items) || ' order lines; gold: '
+        || (SELECT count(*) FROM gold.sales_metrics) || ' sales_metrics rows'"
+q -c "VACUUM ANALYZE" -c "CHECKPOINT"
+
+# 3. 1% more data: incremental against full
+inc_ingest_s=$(timed -c "SELECT medallion_ingest_csv(name, '$INC/' || name || '.csv') FROM medallion.sources WHERE name <> 'products' ORDER BY load_order")
+inc_s=$(timed -c "SELECT medallion_refresh_gold()")
+q -c "CHECKPOINT"
+full_s=$(timed -c "SELECT medallion_refresh_gold(full => true)")
+echo "1% more data: ingest ${inc_ingest_s} s; refresh: incremental ${inc_s} s, full ${full_s} s"
+echo "incremental / full: $(calc "$inc_s / $full_s" 3)  (target <= 0.05)"
+
+# 4. a BI query
+cat >"$BENCH/bi_query.sql" <<'SQL'
+SELECT period_start, product_category, revenue, units, order_count, avg_order_value
+FROM gold.category_metrics
+WHERE grain = 'month' AND period_start >= '2023-01-01' AND period_start < '2024-01-01'
+ORDER BY period_start, product_category;
+SQL
+lines=$(q -c "SELECT count(*) FROM silver.order_items")
+(cd "$BENCH" && runuser -u postgres -- "$PGBIN/pgbench" -h "$CLUSTER" -p "$PORT" -U postgres -n \
+    -f bi_query.sql -T 10 -c 2 -l --log-prefix="$BENCH/bi" postgres >/dev/null 2>&1) || true
+cat "$BENCH"/bi.* 2>/dev/null | awk '{print $3}' | sort -n | awk -v lines="$lines" '
+    {a[NR] = $1} END {
+        printf "BI query (one year, month x category) at %d order lines: %d runs, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms  (target p95 < 50 ms)\n",
+            lines, NR, a[int(NR * 0.50)] / 1000, a[int(NR * 0.95)] / 1000, a[int(NR * 0.99)] / 1000 }'
+rm -f "$BENCH"/bi.*
