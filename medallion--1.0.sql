@@ -553,6 +553,37 @@ WHERE b.status = 'loaded' AND b.silver_at IS NOT NULL;
 COMMENT ON VIEW medallion.silver_accounting IS 'per batch: bronze rows = silver rows + quarantined + collapsed';
 
 -------------------------------------------------------------------------------
+-- Working sets of the silver and gold refreshes: unlogged (no WAL, emptied
+-- by a crash, which is fine), shared (refreshes never run two at once), in
+-- shared buffers (temporary tables would spill past temp_buffers).
+-------------------------------------------------------------------------------
+
+CREATE UNLOGGED TABLE medallion.work_customers_touched (customer_id bigint PRIMARY KEY);
+CREATE UNLOGGED TABLE medallion.work_products_touched (product_id text PRIMARY KEY);
+CREATE UNLOGGED TABLE medallion.work_products_before (product_id text PRIMARY KEY,
+    product_name text, product_category text, price numeric);
+CREATE UNLOGGED TABLE medallion.work_products_after (product_id text PRIMARY KEY,
+    product_name text, product_category text, price numeric, curr text, ean13 text,
+    ean5 text, unit text, batch_id bigint, line bigint);
+CREATE UNLOGGED TABLE medallion.work_orders_touched (order_number text);
+CREATE UNLOGGED TABLE medallion.work_orders_affected (order_number text);
+CREATE UNLOGGED TABLE medallion.work_sale_prices (product_id text);
+CREATE UNLOGGED TABLE medallion.work_order_winners (LIKE silver.order_records);
+-- records being decided: rule NULL = admitted, else why not
+CREATE UNLOGGED TABLE medallion.work_eval (source text, batch_id bigint, line bigint,
+    is_new boolean, rule text, reason text, PRIMARY KEY (source, batch_id, line));
+-- fact changes to apply to gold, one row per emission, order and product
+CREATE UNLOGGED TABLE medallion.work_gold_src (emission bigint, sign smallint, order_key text,
+    customer_id bigint, day date, product_id text, product_category text, revenue numeric,
+    units bigint, first_of_order boolean, first_of_category boolean);
+CREATE UNLOGGED TABLE medallion.work_gold_periods (grain text, period_start date,
+    period_end date, PRIMARY KEY (grain, period_start));
+CREATE UNLOGGED TABLE medallion.work_gold_products (product_id text PRIMARY KEY);
+CREATE UNLOGGED TABLE medallion.work_gold_customers (customer_id bigint PRIMARY KEY);
+COMMENT ON TABLE medallion.work_eval IS 'internal: working set of medallion_refresh_silver';
+COMMENT ON TABLE medallion.work_gold_src IS 'internal: working set of medallion_refresh_gold';
+
+-------------------------------------------------------------------------------
 -- Typed values (SPEC section 8), for set-based SQL and for DBAs
 -------------------------------------------------------------------------------
 

@@ -35,19 +35,10 @@
 
 PG_FUNCTION_INFO_V1(medallion_refresh_gold);
 
-static const char *const create_working_sets =
-/* the fact changes to apply, one row per emission, order and product */
-"CREATE TEMP TABLE medallion_gold_src (emission bigint, sign smallint, order_key text,"
-"  customer_id bigint, day date, product_id text, product_category text, revenue numeric,"
-"  units bigint) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_gold_periods (grain text, period_start date, period_end date,"
-"  PRIMARY KEY (grain, period_start)) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_gold_products (product_id text PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_gold_customers (customer_id bigint PRIMARY KEY) ON COMMIT DROP;";
-
+/* the working sets of a refresh (unlogged tables of schema medallion) */
 static const char *const empty_working_sets =
-"TRUNCATE pg_temp.medallion_gold_src, pg_temp.medallion_gold_periods,"
-"  pg_temp.medallion_gold_products, pg_temp.medallion_gold_customers";
+"TRUNCATE medallion.work_gold_src, medallion.work_gold_periods,"
+"  medallion.work_gold_products, medallion.work_gold_customers";
 
 /* ---------------------------------------------------------------------
  * The changes to apply
@@ -65,19 +56,33 @@ static const char *const clear_gold =
 "DELETE FROM gold.period_metrics; DELETE FROM gold.product_performance;"
 "DELETE FROM gold.marketing_customers";
 
-/* in full: the whole fact, as one emission of additions */
-static const char *const source_full =
-"INSERT INTO pg_temp.medallion_gold_src "
-"SELECT 0, 1, order_key, customer_id, order_date, product_id, product_category,"
-"  sum(revenue), sum(units) "
-"FROM silver.sales_fact GROUP BY order_key, customer_id, order_date, product_id, product_category";
+/*
+ * The changes to apply, one row per emission, order and product, marking
+ * the row that stands for its order and the one that stands for its order
+ * within a category: summing signs over those rows counts each order once
+ * per day, customer or category, with one sort instead of a grouping per
+ * level.
+ */
+#define SOURCE(from) \
+"INSERT INTO medallion.work_gold_src " \
+"SELECT emission, sign, order_key, customer_id, day, product_id, product_category, revenue, units," \
+"  row_number() OVER (PARTITION BY emission, sign, order_key" \
+"                     ORDER BY product_category, product_id) = 1," \
+"  row_number() OVER (PARTITION BY emission, sign, order_key, product_category" \
+"                     ORDER BY product_id) = 1 " \
+"FROM (" from ") f"
 
-static const char *const source_delta =
-"INSERT INTO pg_temp.medallion_gold_src "
+/* in full: the whole fact, as one emission of additions */
+static const char *const source_full = SOURCE(
+"SELECT 0 AS emission, 1 AS sign, order_key, customer_id, order_date AS day, product_id,"
+"  product_category, sum(revenue) AS revenue, sum(units) AS units "
+"FROM silver.sales_fact GROUP BY order_key, customer_id, order_date, product_id, product_category");
+
+static const char *const source_delta = SOURCE(
 "SELECT emission, sign, order_key, customer_id, day, product_id, product_category,"
-"  sum(revenue), sum(units) "
+"  sum(revenue) AS revenue, sum(units) AS units "
 "FROM medallion.fact_delta "
-"GROUP BY emission, sign, order_key, customer_id, day, product_id, product_category";
+"GROUP BY emission, sign, order_key, customer_id, day, product_id, product_category");
 
 /* ---------------------------------------------------------------------
  * Exact state: sums, and orders counted once per group and emission
@@ -92,27 +97,24 @@ static const char *const source_delta =
 #define APPLY_DAY_PRODUCTS(tail) \
 "INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) " \
 "SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM pg_temp.medallion_gold_src GROUP BY day, product_id, product_category " tail
+"FROM medallion.work_gold_src GROUP BY day, product_id, product_category " tail
 
 #define APPLY_DAY_CATEGORIES(tail) \
 "INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) " \
-"SELECT day, product_category, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM (SELECT emission, sign, order_key, day, product_category, sum(revenue) AS revenue, sum(units) AS units" \
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day, product_category) o " \
-"GROUP BY day, product_category " tail
+"SELECT day, product_category, sum(sign * revenue), sum(sign * units)," \
+"  coalesce(sum(sign) FILTER (WHERE first_of_category), 0) " \
+"FROM medallion.work_gold_src GROUP BY day, product_category " tail
 
 #define APPLY_DAYS(tail) \
 "INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) " \
-"SELECT day, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM (SELECT emission, sign, order_key, day, sum(revenue) AS revenue, sum(units) AS units" \
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, day) o " \
-"GROUP BY day " tail
+"SELECT day, sum(sign * revenue), sum(sign * units), coalesce(sum(sign) FILTER (WHERE first_of_order), 0) " \
+"FROM medallion.work_gold_src GROUP BY day " tail
 
 /* a source row is already one order and product */
 #define APPLY_PRODUCTS(tail) \
 "INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) " \
 "SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM pg_temp.medallion_gold_src GROUP BY product_id " tail
+"FROM medallion.work_gold_src GROUP BY product_id " tail
 
 #define ADD_SUMS "revenue = t.revenue + excluded.revenue, units = t.units + excluded.units," \
 	" order_count = t.order_count + excluded.order_count"
@@ -133,10 +135,9 @@ static const char *const apply_products[2] = {
 /* last purchases only grow with additions; a removal recomputes below */
 static const char *const apply_customers =
 "INSERT INTO medallion.gold_customers AS t (customer_id, revenue, order_count, last_purchase) "
-"SELECT customer_id, sum(sign * revenue), sum(sign), max(day) FILTER (WHERE sign > 0) "
-"FROM (SELECT emission, sign, order_key, customer_id, day, sum(revenue) AS revenue"
-"      FROM pg_temp.medallion_gold_src GROUP BY emission, sign, order_key, customer_id, day) o "
-"GROUP BY customer_id "
+"SELECT customer_id, sum(sign * revenue), coalesce(sum(sign) FILTER (WHERE first_of_order), 0),"
+"  max(day) FILTER (WHERE sign > 0) "
+"FROM medallion.work_gold_src GROUP BY customer_id "
 "ON CONFLICT (customer_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
 "  order_count = t.order_count + excluded.order_count,"
 "  last_purchase = greatest(t.last_purchase, excluded.last_purchase)";
@@ -144,14 +145,12 @@ static const char *const apply_customers =
 static const char *const recompute_last_purchase =
 "UPDATE medallion.gold_customers c SET last_purchase ="
 "  (SELECT max(f.order_date) FROM silver.sales_fact f WHERE f.customer_id = c.customer_id) "
-"WHERE c.customer_id IN (SELECT customer_id FROM pg_temp.medallion_gold_src WHERE sign < 0)";
+"WHERE c.customer_id IN (SELECT customer_id FROM medallion.work_gold_src WHERE sign < 0)";
 
 static const char *const apply_customer_categories =
 "INSERT INTO medallion.gold_customer_categories AS t (customer_id, product_category, order_count) "
 "SELECT customer_id, product_category, sum(sign) "
-"FROM (SELECT DISTINCT emission, sign, order_key, customer_id, product_category"
-"      FROM pg_temp.medallion_gold_src) o "
-"GROUP BY customer_id, product_category "
+"FROM medallion.work_gold_src WHERE first_of_category GROUP BY customer_id, product_category "
 "ON CONFLICT (customer_id, product_category) DO UPDATE SET order_count = t.order_count + excluded.order_count";
 
 /* groups no order is in any more */
@@ -170,24 +169,24 @@ static const char *const drop_empty_state =
 
 /* every period of every grain holding a changed day (all of them in full) */
 static const char *const touched_periods =
-"INSERT INTO pg_temp.medallion_gold_periods "
+"INSERT INTO medallion.work_gold_periods "
 "SELECT DISTINCT g.grain, p.period_start, (p.period_start + g.length)::date "
-"FROM (SELECT DISTINCT day FROM pg_temp.medallion_gold_src) d "
+"FROM (SELECT DISTINCT day FROM medallion.work_gold_src) d "
 "CROSS JOIN (VALUES ('day', interval '1 day'), ('week', interval '1 week'),"
 "                   ('month', interval '1 month'), ('quarter', interval '3 months'),"
 "                   ('year', interval '1 year')) g(grain, length) "
 "CROSS JOIN LATERAL (SELECT date_trunc(g.grain, d.day::timestamp)::date AS period_start) p";
 
 static const char *const touched_products =
-"INSERT INTO pg_temp.medallion_gold_products "
-"SELECT product_id FROM pg_temp.medallion_gold_src "
+"INSERT INTO medallion.work_gold_products "
+"SELECT product_id FROM medallion.work_gold_src "
 "UNION SELECT key FROM medallion.gold_pending WHERE kind = 'product' "
 "ON CONFLICT DO NOTHING";
 
 /* $1: all customers (the LTV thresholds changed, or a full rebuild) */
 static const char *const touched_customers =
-"INSERT INTO pg_temp.medallion_gold_customers "
-"SELECT customer_id FROM pg_temp.medallion_gold_src "
+"INSERT INTO medallion.work_gold_customers "
+"SELECT customer_id FROM medallion.work_gold_src "
 "UNION SELECT key::bigint FROM medallion.gold_pending WHERE kind = 'customer' "
 "UNION SELECT customer_id FROM silver.customers WHERE $1 = 1 "
 "ON CONFLICT DO NOTHING";
@@ -201,7 +200,7 @@ static const char *const touched_customers =
 
 /* incremental: the touched periods, from the exact days they hold */
 #define PERIODS_FROM(state) \
-"FROM pg_temp.medallion_gold_periods p " \
+"FROM medallion.work_gold_periods p " \
 "JOIN " state " s ON s.day >= p.period_start AND s.day < p.period_end "
 
 /* full: every period of the grains above a day (days are copied as they are) */
@@ -242,7 +241,7 @@ from \
 "GROUP BY p.grain, p.period_start ORDER BY p.grain, p.period_start"
 
 #define DELETE_PERIODS(table) \
-"DELETE FROM " table " m USING pg_temp.medallion_gold_periods p " \
+"DELETE FROM " table " m USING medallion.work_gold_periods p " \
 "WHERE m.grain = p.grain AND m.period_start = p.period_start;"
 
 static const char *const refresh_sales_metrics[2] = {
@@ -262,13 +261,13 @@ static const char *const refresh_period_metrics[2] = {
 
 /* products with an admitted sale or item; ranks are set below */
 static const char *const refresh_product_performance =
-"DELETE FROM gold.product_performance pp USING pg_temp.medallion_gold_products t "
+"DELETE FROM gold.product_performance pp USING medallion.work_gold_products t "
 "WHERE pp.product_id = t.product_id;"
 "INSERT INTO gold.product_performance (product_id, product_name, product_category, units_sold,"
 "  revenue, order_count, category_rank) "
 "SELECT g.product_id, p.product_name, p.product_category, g.units, round(g.revenue, 2),"
 "  g.order_count, 0 "
-"FROM pg_temp.medallion_gold_products t "
+"FROM medallion.work_gold_products t "
 "JOIN medallion.gold_products g ON g.product_id = t.product_id "
 "JOIN silver.products p ON p.product_id = t.product_id";
 
@@ -283,7 +282,7 @@ static const char *const rank_products =
 
 /* $1, $2: the High and Medium thresholds */
 static const char *const refresh_marketing =
-"DELETE FROM gold.marketing_customers m USING pg_temp.medallion_gold_customers t "
+"DELETE FROM gold.marketing_customers m USING medallion.work_gold_customers t "
 "WHERE m.customer_id = t.customer_id;"
 "INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone,"
 "  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) "
@@ -294,7 +293,7 @@ static const char *const refresh_marketing =
 "           '{}'),"
 "  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'"
 "       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END "
-"FROM pg_temp.medallion_gold_customers t "
+"FROM medallion.work_gold_customers t "
 "JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current "
 "LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id "
 "WHERE c.email IS NOT NULL OR c.phone IS NOT NULL";
@@ -363,7 +362,7 @@ refresh_gold(bool full, GoldCounts *counts)
 	full = full || !built;
 	counts->full = full;
 
-	medallion_working_sets("medallion_gold_src", create_working_sets, empty_working_sets);
+	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
 	if (full)
 	{
 		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
@@ -373,7 +372,7 @@ refresh_gold(bool full, GoldCounts *counts)
 	}
 	else
 		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
-	medallion_run_step("analyze", "ANALYZE pg_temp.medallion_gold_src", 0, NULL, NULL);
+	medallion_run_step("analyze", "ANALYZE medallion.work_gold_src", 0, NULL, NULL);
 
 	medallion_run_step("day products", apply_day_products[full], 0, NULL, NULL);
 	medallion_run_step("day categories", apply_day_categories[full], 0, NULL, NULL);
@@ -404,6 +403,7 @@ refresh_gold(bool full, GoldCounts *counts)
 					   "DELETE FROM medallion.gold_build; "
 					   "INSERT INTO medallion.gold_build (built_at, ltv_high, ltv_medium) "
 					   "VALUES (now(), $1, $2)", 2, argtypes, args);
+	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
 	SPI_finish();
 }
 

@@ -51,8 +51,6 @@ extern uint64 medallion_run_batch_step(const char *step, const char *sql, int64 
 extern uint64 medallion_run_batches_step(const char *step, const char *sql, Datum batch_ids);
 extern uint64 medallion_run_param_step(const char *step, const char *sql, Datum value);
 extern int64 medallion_run_count_step(const char *step, const char *sql);
-extern void medallion_working_sets(const char *probe_table, const char *create_sql,
-								   const char *empty_sql);
 
 /* silver.c */
 typedef struct SilverCounts

@@ -36,29 +36,12 @@ PG_FUNCTION_INFO_V1(medallion_refresh_silver);
  * ---------------------------------------------------------------------
  */
 
-static const char *const create_working_sets =
-"CREATE TEMP TABLE medallion_customers_touched (customer_id bigint PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_products_touched (product_id text PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_products_before (product_id text PRIMARY KEY, product_name text,"
-"  product_category text, price numeric) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_products_after (product_id text PRIMARY KEY, product_name text,"
-"  product_category text, price numeric, curr text, ean13 text, ean5 text, unit text,"
-"  batch_id bigint, line bigint) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_orders_touched (order_number text PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_orders_affected (order_number text PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_sale_prices (product_id text PRIMARY KEY) ON COMMIT DROP;"
-"CREATE TEMP TABLE medallion_order_winners (LIKE silver.order_records) ON COMMIT DROP;"
-/* records being decided: rule NULL = admitted, else why not */
-"CREATE TEMP TABLE medallion_eval (source text, batch_id bigint, line bigint,"
-"  is_new boolean, rule text, reason text, PRIMARY KEY (source, batch_id, line)) ON COMMIT DROP;";
-
-/* a second refresh in one transaction finds them: empty them */
+/* the working sets of a refresh (unlogged tables of schema medallion) */
 static const char *const empty_working_sets =
-"TRUNCATE pg_temp.medallion_customers_touched, pg_temp.medallion_products_touched,"
-"  pg_temp.medallion_products_before, pg_temp.medallion_products_after,"
-"  pg_temp.medallion_orders_touched,"
-"  pg_temp.medallion_orders_affected, pg_temp.medallion_sale_prices,"
-"  pg_temp.medallion_order_winners, pg_temp.medallion_eval";
+"TRUNCATE medallion.work_customers_touched, medallion.work_products_touched,"
+"  medallion.work_products_before, medallion.work_products_after,"
+"  medallion.work_orders_touched, medallion.work_orders_affected, medallion.work_sale_prices,"
+"  medallion.work_order_winners, medallion.work_eval";
 
 /* ---------------------------------------------------------------------
  * Customers
@@ -108,12 +91,12 @@ static const char *const customer_warnings =
 "ON CONFLICT (batch_id, warning) DO UPDATE SET rows = excluded.rows";
 
 static const char *const touch_customers =
-"INSERT INTO pg_temp.medallion_customers_touched "
+"INSERT INTO medallion.work_customers_touched "
 "SELECT DISTINCT customer_id FROM silver.customer_records WHERE batch_id = ANY($1) "
 "ON CONFLICT DO NOTHING";
 
 static const char *const delete_customer_versions =
-"DELETE FROM silver.customers c USING pg_temp.medallion_customers_touched t "
+"DELETE FROM silver.customers c USING medallion.work_customers_touched t "
 "WHERE c.customer_id = t.customer_id";
 
 /*
@@ -134,7 +117,7 @@ static const char *const insert_customer_versions =
 "                                                      ORDER BY w.version_start), w.own_end) AS version_end"
 "      FROM (SELECT DISTINCT ON (r.customer_id, r.version_start) r.*"
 "            FROM silver.customer_records r"
-"            JOIN pg_temp.medallion_customers_touched t USING (customer_id)"
+"            JOIN medallion.work_customers_touched t USING (customer_id)"
 "            ORDER BY r.customer_id, r.version_start, r.batch_id DESC, r.line DESC) w) v "
 "LEFT JOIN medallion.state_timezones tz ON tz.state = v.state";
 
@@ -149,7 +132,7 @@ static const char *const refresh_current =
 
 static const char *const pending_touched_customers =
 "INSERT INTO medallion.gold_pending (kind, key) "
-"SELECT 'customer', customer_id::text FROM pg_temp.medallion_customers_touched "
+"SELECT 'customer', customer_id::text FROM medallion.work_customers_touched "
 "ON CONFLICT DO NOTHING";
 
 /* ---------------------------------------------------------------------
@@ -182,7 +165,7 @@ static const char *const quarantine_products =
  * final), and those waiting in quarantine for a customer or their date.
  */
 static const char *const eval_sales =
-"INSERT INTO pg_temp.medallion_eval "
+"INSERT INTO medallion.work_eval "
 "SELECT 'sales', r.batch_id, r.line, e.is_new,"
 "  CASE WHEN r.problem IS NOT NULL THEN r.problem"
 "       WHEN r.order_date > current_date THEN 'future_order_date'"
@@ -212,7 +195,7 @@ static const char *const upsert_sales =
 "    coalesce(r.product_name, r.json_name), coalesce(r.product_category, 'UNKNOWN'),"
 "    r.quantity, r.amount, r.price, r.curr, r.batch_id, r.line"
 "  FROM silver.sales_records r"
-"  JOIN pg_temp.medallion_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line"
+"  JOIN medallion.work_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line"
 "  WHERE e.rule IS NULL"
 "  ORDER BY r.record_hash, r.batch_id, r.line"
 "  ON CONFLICT (record_hash) DO UPDATE SET _batch_id = excluded._batch_id, _line = excluded._line"
@@ -235,7 +218,7 @@ static const char *const upsert_sales =
  * all be priced" (decided below).
  */
 static const char *const eval_orders =
-"INSERT INTO pg_temp.medallion_eval "
+"INSERT INTO medallion.work_eval "
 "SELECT 'sales_orders', r.batch_id, r.line, e.is_new,"
 "  CASE WHEN r.problem IS NOT NULL THEN r.problem"
 "       WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
@@ -266,7 +249,7 @@ static const char *const eval_orders =
 #define UNPRICED_ITEMS(rule) \
 "needy AS (" \
 "  SELECT e.batch_id, e.line, x.item_no, (r.items[x.item_no]).product_id AS product_id" \
-"  FROM pg_temp.medallion_eval e" \
+"  FROM medallion.work_eval e" \
 "  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line" \
 "  CROSS JOIN LATERAL unnest(r.unpriced_items) AS x(item_no)" \
 "  WHERE e.source = 'sales_orders' AND e.rule " rule " AND r.unpriced_items IS NOT NULL)," \
@@ -276,9 +259,9 @@ static const char *const eval_orders =
 "                    WHERE p.product_id = n.product_id AND p.price IS NOT NULL)" \
 "    AND NOT EXISTS (SELECT 1 FROM silver.product_records pr" \
 "                    WHERE pr.product_id = n.product_id AND pr.price IS NOT NULL)" \
-"    AND NOT EXISTS (SELECT 1 FROM pg_temp.medallion_sale_prices sp WHERE sp.product_id = n.product_id))," \
+"    AND NOT EXISTS (SELECT 1 FROM medallion.work_sale_prices sp WHERE sp.product_id = n.product_id))," \
 " candidate_prices AS (" \
-"  SELECT DISTINCT u.product_id FROM pg_temp.medallion_eval e" \
+"  SELECT DISTINCT u.product_id FROM medallion.work_eval e" \
 "  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line " \
    ITEMS_OF("r") \
 "  WHERE EXISTS (SELECT 1 FROM unpriced_anywhere) AND e.source = 'sales_orders' AND e.rule IS NULL" \
@@ -289,8 +272,8 @@ static const char *const eval_orders =
 
 /* products priced by the sales this refresh admits */
 static const char *const sale_prices =
-"INSERT INTO pg_temp.medallion_sale_prices "
-"SELECT DISTINCT s.product_id FROM pg_temp.medallion_eval e "
+"INSERT INTO medallion.work_sale_prices "
+"SELECT DISTINCT s.product_id FROM medallion.work_eval e "
 "JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line "
 "WHERE e.source = 'sales' AND e.rule IS NULL AND s.price IS NOT NULL";
 
@@ -298,7 +281,7 @@ static const char *const sale_prices =
 static const char *const drop_unpriced_orders =
 "WITH " UNPRICED_ITEMS("IS NULL") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
-"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
+"UPDATE medallion.work_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
 "                  u.item_no, u.product_id) "
 "FROM first_unpriced u "
@@ -308,16 +291,16 @@ static const char *const drop_unpriced_orders =
 static const char *const explain_orders =
 "WITH " UNPRICED_ITEMS("= 'unknown_customer'") ","
 " first_unpriced AS (SELECT DISTINCT ON (batch_id, line) * FROM unpriced ORDER BY batch_id, line, item_no) "
-"UPDATE pg_temp.medallion_eval e SET rule = 'unknown_price',"
+"UPDATE medallion.work_eval e SET rule = 'unknown_price',"
 "  reason = format('item %s (product %s) has no price, and no price is known for the product',"
 "                  u.item_no, u.product_id) "
 "FROM first_unpriced u "
 "WHERE e.source = 'sales_orders' AND e.batch_id = u.batch_id AND e.line = u.line";
 
 static const char *const touch_orders =
-"INSERT INTO pg_temp.medallion_orders_touched "
+"INSERT INTO medallion.work_orders_touched "
 "SELECT DISTINCT r.order_number FROM silver.order_records r "
-"JOIN pg_temp.medallion_eval e ON e.source = 'sales_orders' AND e.batch_id = r.batch_id AND e.line = r.line "
+"JOIN medallion.work_eval e ON e.source = 'sales_orders' AND e.batch_id = r.batch_id AND e.line = r.line "
 "WHERE e.rule IS NULL";
 
 /* ---------------------------------------------------------------------
@@ -329,20 +312,20 @@ static const char *const touch_orders =
 #define QUARANTINE_NEW \
 "INSERT INTO silver.quarantine (source, batch_id, line, record, rule, reason) " \
 "SELECT e.source, b._batch_id, b._line, to_jsonb(b) - '_batch_id' - '_line', e.rule, e.reason " \
-"FROM bronze.%s b JOIN pg_temp.medallion_eval e" \
+"FROM bronze.%s b JOIN medallion.work_eval e" \
 "  ON e.source = '%s' AND e.batch_id = b._batch_id AND e.line = b._line " \
 "WHERE b._batch_id = $1 AND e.is_new AND e.rule IS NOT NULL " \
 "ON CONFLICT (source, batch_id, line) DO UPDATE SET rule = excluded.rule, reason = excluded.reason"
 
 static const char *const quarantine_still_failing =
 "UPDATE silver.quarantine q SET rule = e.rule, reason = e.reason "
-"FROM pg_temp.medallion_eval e "
+"FROM medallion.work_eval e "
 "WHERE NOT e.is_new AND e.rule IS NOT NULL AND q.source = e.source AND q.batch_id = e.batch_id"
 "  AND q.line = e.line AND (q.rule, q.reason) IS DISTINCT FROM (e.rule, e.reason)";
 
 static const char *const quarantine_resolve =
 "UPDATE silver.quarantine q SET resolved_at = now() "
-"FROM pg_temp.medallion_eval e "
+"FROM medallion.work_eval e "
 "WHERE NOT e.is_new AND e.rule IS NULL AND q.source = e.source AND q.batch_id = e.batch_id"
 "  AND q.line = e.line AND q.resolved_at IS NULL";
 
@@ -352,9 +335,9 @@ static const char *const quarantine_resolve =
  */
 
 static const char *const products_before =
-"INSERT INTO pg_temp.medallion_products_before "
+"INSERT INTO medallion.work_products_before "
 "SELECT p.product_id, p.product_name, p.product_category, p.price FROM silver.products p "
-"JOIN pg_temp.medallion_products_touched t USING (product_id)";
+"JOIN medallion.work_products_touched t USING (product_id)";
 
 /*
  * Each attribute takes the first non-null value among catalog rows, then
@@ -372,19 +355,19 @@ static const char *const merge_product_attributes =
 "  UNION ALL"
 "  SELECT s.product_id, 2, s.batch_id, s.line, 0, coalesce(s.product_name, s.json_name),"
 "    s.product_category, s.price::text, s.curr, NULL, NULL, NULL"
-"  FROM pg_temp.medallion_eval e JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line"
+"  FROM medallion.work_eval e JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line"
 "  WHERE e.source = 'sales' AND e.rule IS NULL"
 "  UNION ALL"
 "  SELECT u.product_id, 3, r.batch_id, r.line, u.item_no::integer, u.name, NULL, u.price::text, u.curr,"
 "    u.unit, NULL, NULL"
-"  FROM pg_temp.medallion_eval e JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line "
+"  FROM medallion.work_eval e JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line "
    ITEMS_OF("r")
 "  WHERE e.source = 'sales_orders' AND e.rule IS NULL),"
 " best AS ("
 "  SELECT product_id, medallion.best_attributes(source, batch_id, line, item_no, name, category,"
 "    price, curr, unit, ean13, ean5) AS b"
 "  FROM cand GROUP BY product_id),"
-" touched AS (INSERT INTO pg_temp.medallion_products_touched SELECT product_id FROM best) "
+" touched AS (INSERT INTO medallion.work_products_touched SELECT product_id FROM best) "
 "INSERT INTO silver.product_attributes AS w (product_id, attribute, rank_key, value) "
 "SELECT best.product_id, a.attribute, a.rank_key, a.value FROM best "
 "CROSS JOIN LATERAL (VALUES ('_record', b[1], b[2]), ('name', b[3], b[4]), ('category', b[5], b[6]),"
@@ -396,7 +379,7 @@ static const char *const merge_product_attributes =
 
 /* the products' new values, resolved from the winners, before they are written */
 static const char *const products_after =
-"INSERT INTO pg_temp.medallion_products_after "
+"INSERT INTO medallion.work_products_after "
 "SELECT a.product_id,"
 "  max(a.value) FILTER (WHERE a.attribute = 'name'),"
 "  coalesce(max(a.value) FILTER (WHERE a.attribute = 'category'), 'UNKNOWN'),"
@@ -407,14 +390,14 @@ static const char *const products_after =
 "  max(a.value) FILTER (WHERE a.attribute = 'unit'),"
 "  split_part(max(a.value) FILTER (WHERE a.attribute = '_record'), ':', 1)::bigint,"
 "  split_part(max(a.value) FILTER (WHERE a.attribute = '_record'), ':', 2)::bigint "
-"FROM silver.product_attributes a JOIN pg_temp.medallion_products_touched USING (product_id) "
+"FROM silver.product_attributes a JOIN medallion.work_products_touched USING (product_id) "
 "GROUP BY a.product_id";
 
 static const char *const upsert_products =
 "INSERT INTO silver.products (product_id, product_name, product_category, price, curr, ean13,"
 "  ean5, unit, _batch_id, _line, updated_at) "
 "SELECT product_id, product_name, product_category, price, curr, ean13, ean5, unit, batch_id,"
-"  line, now() FROM pg_temp.medallion_products_after "
+"  line, now() FROM medallion.work_products_after "
 "ON CONFLICT (product_id) DO UPDATE SET product_name = excluded.product_name,"
 "  product_category = excluded.product_category, price = excluded.price, curr = excluded.curr,"
 "  ean13 = excluded.ean13, ean5 = excluded.ean5, unit = excluded.unit,"
@@ -429,8 +412,8 @@ static const char *const upsert_products =
 static const char *const pending_changed_products =
 "INSERT INTO medallion.gold_pending (kind, key) "
 "SELECT 'product', p.product_id FROM silver.products p "
-"JOIN pg_temp.medallion_products_touched USING (product_id) "
-"LEFT JOIN pg_temp.medallion_products_before b USING (product_id) "
+"JOIN medallion.work_products_touched USING (product_id) "
+"LEFT JOIN medallion.work_products_before b USING (product_id) "
 "WHERE b.product_id IS NULL OR (p.product_name, p.product_category, p.price)"
 "  IS DISTINCT FROM (b.product_name, b.product_category, b.price) "
 "ON CONFLICT DO NOTHING";
@@ -446,12 +429,12 @@ static const char *const pending_changed_products =
  * whose price changes.
  */
 static const char *const affected_orders =
-"INSERT INTO pg_temp.medallion_orders_affected "
-"SELECT order_number FROM pg_temp.medallion_orders_touched "
+"INSERT INTO medallion.work_orders_affected "
+"SELECT order_number FROM medallion.work_orders_touched "
 "UNION "
 "SELECT i.order_number FROM silver.order_items i "
-"JOIN pg_temp.medallion_products_before b ON b.product_id = i.product_id "
-"JOIN pg_temp.medallion_products_after a ON a.product_id = i.product_id "
+"JOIN medallion.work_products_before b ON b.product_id = i.product_id "
+"JOIN medallion.work_products_after a ON a.product_id = i.product_id "
 "WHERE a.product_category IS DISTINCT FROM b.product_category"
 "   OR (i.price IS NULL AND a.price IS DISTINCT FROM b.price)";
 
@@ -461,7 +444,7 @@ static const char *const affected_orders =
 "  product_category, revenue, units) " \
 "SELECT $1, " sign ", 'O' || i.order_number, o.customer_id, o.order_date, i.product_id," \
 "  p.product_category, i.amount, i.qty " \
-"FROM pg_temp.medallion_orders_affected a " \
+"FROM medallion.work_orders_affected a " \
 "JOIN silver.order_items i ON i.order_number = a.order_number " \
 "JOIN silver.orders o ON o.order_number = a.order_number " \
 "JOIN silver.products p ON p.product_id = i.product_id"
@@ -470,9 +453,9 @@ static const char *const emit_old_orders = EMIT_ORDERS("-1");
 static const char *const emit_new_orders = EMIT_ORDERS("1");
 
 static const char *const order_winners =
-"INSERT INTO pg_temp.medallion_order_winners "
+"INSERT INTO medallion.work_order_winners "
 "SELECT DISTINCT ON (r.order_number) r.* FROM silver.order_records r "
-"JOIN pg_temp.medallion_orders_touched USING (order_number) "
+"JOIN medallion.work_orders_touched USING (order_number) "
 "WHERE r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q"
 "  WHERE q.source = 'sales_orders' AND q.batch_id = r.batch_id AND q.line = r.line"
 "    AND q.resolved_at IS NULL) "
@@ -482,7 +465,7 @@ static const char *const upsert_orders =
 "INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
 "  number_of_line_items, item_count, promo_info, _batch_id, _line) "
 "SELECT order_number, customer_id, order_datetime, order_date, number_of_line_items, item_count,"
-"  promo_info, batch_id, line FROM pg_temp.medallion_order_winners "
+"  promo_info, batch_id, line FROM medallion.work_order_winners "
 "ON CONFLICT (order_number) DO UPDATE SET customer_id = excluded.customer_id,"
 "  order_datetime = excluded.order_datetime, order_date = excluded.order_date,"
 "  number_of_line_items = excluded.number_of_line_items, item_count = excluded.item_count,"
@@ -563,7 +546,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 			emission = (Datum) 0;
 	}
 
-	medallion_working_sets("medallion_eval", create_working_sets, empty_working_sets);
+	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
 
 	/* customers: type the new rows, then rebuild the versions they touch */
 	for (int i = 0; i < n; i++)
@@ -589,21 +572,22 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	/* sales */
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
 	counts->sales = medallion_run_count_step("count sales",
-											 "SELECT count(*) FROM pg_temp.medallion_eval "
+											 "SELECT count(*) FROM medallion.work_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
 	medallion_run_param_step("upsert sales", upsert_sales, emission);
 
 	/* orders: drop what cannot be admitted until nothing more drops */
 	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
 	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
-	medallion_run_step("analyze", "ANALYZE pg_temp.medallion_eval", 0, NULL, NULL);
+	medallion_run_step("analyze", "ANALYZE medallion.work_eval", 0, NULL, NULL);
 	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
 		;
 	medallion_run_step("explain orders", explain_orders, 0, NULL, NULL);
 	counts->orders = medallion_run_count_step("count orders",
-											  "SELECT count(*) FROM pg_temp.medallion_eval "
+											  "SELECT count(*) FROM medallion.work_eval "
 											  "WHERE source = 'sales_orders' AND rule IS NULL");
 	medallion_run_step("touch orders", touch_orders, 0, NULL, NULL);
+	medallion_run_step("analyze", "ANALYZE medallion.work_orders_touched", 0, NULL, NULL);
 
 	/* quarantine: new failures, changed reasons, records admitted at last */
 	quarantine_new("sales", n, ids, sources);
@@ -636,6 +620,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 										 "WHERE first_seen = now() AND resolved_at IS NULL");
 	medallion_run_batches_step("mark batches", mark_batches, batch_ids);
 
+	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
 	SPI_finish();
 }
 

@@ -112,20 +112,3 @@ medallion_run_count_step(const char *step, const char *sql)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);
 }
-
-/*
- * Temporary tables for the working sets of a refresh: created (ON COMMIT
- * DROP) the first time in a transaction, emptied when a second refresh in
- * the same transaction finds them.
- */
-void
-medallion_working_sets(const char *probe_table, const char *create_sql, const char *empty_sql)
-{
-	char	   *probe = psprintf("SELECT pg_catalog.to_regclass('pg_temp.%s')", probe_table);
-
-	run("find working sets", probe, 0, NULL, NULL, NULL);
-	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
-		run("create working sets", create_sql, 0, NULL, NULL, NULL);
-	else
-		run("empty working sets", empty_sql, 0, NULL, NULL, NULL);
-}
