@@ -94,47 +94,249 @@ serialised(json_object *o)
 	return t;
 }
 
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* four hex digits at s[i..len), as a code unit */
+static bool
+hex4(const char *s, size_t len, size_t i, unsigned *out)
+{
+	unsigned	v = 0;
+
+	if (i > len || len - i < 4)
+		return false;
+	for (size_t k = i; k < i + 4; k++)
+	{
+		char		c = s[k];
+
+		v <<= 4;
+		if (is_digit(c))
+			v |= (unsigned) (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned) (c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned) (c - 'A' + 10);
+		else
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
 /*
- * Whether a parsed tree is JSON as RFC 8259 and jsonb understand it: json-c
- * also takes NaN and Infinity, \u0000 inside strings, and saturates
- * integers beyond 64 bits.
+ * A number at s[*i] as RFC 8259 writes it, -?(0|[1-9][0-9]*)(.[0-9]+)?
+ * ([eE][+-]?[0-9]+)?; an integer (no fraction or exponent) from -2^63 to
+ * 2^64-1, any other within value_numeric's digits and exponent.  *i moves
+ * past it.
  */
 static bool
-valid_tree(json_object *o)
+rfc_number(const char *s, size_t len, size_t *i)
 {
-	switch (json_object_get_type(o))
-	{
-		case json_type_double:
-			{
-				JsonText	t = serialised(o);
-				bool		negative;
+	size_t		p = *i;
+	size_t		start;
+	bool		neg = false;
+	bool		integer = true;
 
-				return t.s != NULL && value_numeric(t.s, t.len, &negative);
-			}
-		case json_type_int:
-			return json_object_get_int64(o) != INT64_MIN &&
-				json_object_get_uint64(o) != UINT64_MAX;
-		case json_type_string:
-			return memchr(json_object_get_string(o), '\0',
-						  json_object_get_string_len(o)) == NULL;
-		case json_type_array:
-			for (size_t i = 0; i < json_object_array_length(o); i++)
-				if (!valid_tree(json_object_array_get_idx(o, i)))
-					return false;
-			return true;
-		case json_type_object:
-			{
-				json_object_object_foreach(o, key, value)
-				{
-					(void) key;
-					if (!valid_tree(value))
-						return false;
-				}
-				return true;
-			}
-		default:
-			return true;
+	if (s[p] == '-')
+		neg = true, p++;
+	start = p;
+	if (p < len && s[p] == '0')
+		p++;
+	else if (p < len && s[p] >= '1' && s[p] <= '9')
+		while (p < len && is_digit(s[p]))
+			p++;
+	else
+		return false;
+	if (p < len && s[p] == '.')
+	{
+		size_t		f = ++p;
+
+		while (p < len && is_digit(s[p]))
+			p++;
+		if (p == f)
+			return false;
+		integer = false;
 	}
+	if (p < len && (s[p] == 'e' || s[p] == 'E'))
+	{
+		size_t		e;
+
+		p++;
+		if (p < len && (s[p] == '+' || s[p] == '-'))
+			p++;
+		e = p;
+		while (p < len && is_digit(s[p]))
+			p++;
+		if (p == e)
+			return false;
+		integer = false;
+	}
+	/* 01, 1.2.3, 1e5e5: more number characters follow */
+	if (p < len && (is_digit(s[p]) || s[p] == '.' || s[p] == 'e' || s[p] == 'E' ||
+					s[p] == '+' || s[p] == '-'))
+		return false;
+	if (integer)
+	{
+		const char *max = neg ? "9223372036854775808" : "18446744073709551615";
+		size_t		n = p - start;
+		size_t		maxlen = strlen(max);
+
+		if (n > maxlen || (n == maxlen && memcmp(s + start, max, n) > 0))
+			return false;
+	}
+	else
+	{
+		bool		negative;
+
+		if (!value_numeric(s + *i, p - *i, &negative))
+			return false;
+	}
+	*i = p;
+	return true;
+}
+
+/* what rfc_text finds */
+typedef enum TextCheck
+{
+	TEXT_BAD,					/* not JSON as RFC 8259 and jsonb take it */
+	TEXT_OK,
+	TEXT_OK_PAIRS				/* fine, with \uD8xx\uDCxx pairs in it */
+} TextCheck;
+
+/*
+ * What json-c's strict mode takes but RFC 8259 and jsonb refuse, or json-c
+ * cannot keep.  The parsed tree does not show all of it (a value replaced
+ * by a later duplicate key is gone from it, a raw TAB looks like \t), so
+ * the text is walked.  No NaN or Infinity; numbers must follow the RFC
+ * grammar (json-c takes 1., -.5, 00, -01 and saturates integers beyond 64
+ * bits) within numeric's range; strings, keys included, must not
+ * hold an unescaped control character (json-c takes a raw TAB or newline),
+ * \u0000 (json-c cuts a key short there) or an unpaired surrogate (json-c
+ * makes it U+FFFD).  Safe on any text; its verdict on the structure is
+ * json-c's.
+ */
+static TextCheck
+rfc_text(const char *s, size_t len)
+{
+	size_t		i = 0;
+	bool		pairs = false;
+
+	while (i < len)
+	{
+		char		c = s[i];
+
+		if (c == '-' || is_digit(c))
+		{
+			if (!rfc_number(s, len, &i))
+				return TEXT_BAD;
+			continue;
+		}
+		/* NaN, Infinity: json-c's, not JSON */
+		if (c == 'N' || c == 'I')
+			return TEXT_BAD;
+		i++;
+		if (c != '"')
+			continue;
+		/* a string, up to its closing quote */
+		while (i < len && s[i] != '"')
+		{
+			unsigned	u,
+						lo;
+
+			if ((unsigned char) s[i] < 0x20)
+				return TEXT_BAD;
+			if (s[i] != '\\')
+			{
+				i++;
+				continue;
+			}
+			if (i + 1 < len && s[i + 1] != 'u')
+			{
+				i += 2;
+				continue;
+			}
+			if (!hex4(s, len, i + 2, &u) || u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
+				return TEXT_BAD;
+			i += 6;
+			if (u >= 0xD800 && u <= 0xDBFF)
+			{
+				if (len - i < 2 || s[i] != '\\' || s[i + 1] != 'u' ||
+					!hex4(s, len, i + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return TEXT_BAD;
+				i += 6;
+				pairs = true;
+			}
+		}
+		i++;
+	}
+	return pairs ? TEXT_OK_PAIRS : TEXT_OK;
+}
+
+/*
+ * The text with every \uD8xx\uDCxx pair written as its UTF-8 bytes
+ * instead (malloc'd, *outlen bytes), for a text rfc_text found fine.
+ * json-c 0.16 decodes a pair whose code point ends in D800-DFFF (U+1D800 to
+ * U+1DFFF, U+2D800 to U+2DFFF, ...) to U+FFFD; raw UTF-8 it keeps as is.
+ */
+static char *
+decode_pairs(const char *s, size_t len, size_t *outlen)
+{
+	char	   *out = malloc(len ? len : 1);
+	size_t		n = 0;
+	bool		in_string = false;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len;)
+	{
+		unsigned	hi,
+					lo;
+
+		if (!in_string || s[i] != '\\' || i + 1 == len)
+		{
+			if (s[i] == '"')
+				in_string = !in_string;
+			out[n++] = s[i++];
+			continue;
+		}
+		if (s[i + 1] == 'u' && hex4(s, len, i + 2, &hi) && hi >= 0xD800 && hi <= 0xDBFF &&
+			hex4(s, len, i + 8, &lo))
+		{
+			unsigned	cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+
+			out[n++] = (char) (0xF0 | (cp >> 18));
+			out[n++] = (char) (0x80 | ((cp >> 12) & 0x3F));
+			out[n++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+			out[n++] = (char) (0x80 | (cp & 0x3F));
+			i += 12;
+			continue;
+		}
+		/* any other escape, copied whole */
+		out[n++] = s[i++];
+		out[n++] = s[i++];
+	}
+	*outlen = n;
+	return out;
+}
+
+/*
+ * A fresh tokener after a failed parse: json_tokener_reset (json-c 0.16)
+ * leaves a pending high surrogate behind, which the next document's first
+ * \u escape then follows (U+FFFD before it, or a pair made with it).
+ */
+static void
+renew_tokener(JsonParser *p)
+{
+	json_tokener *tok = json_tokener_new();
+
+	if (tok == NULL)
+		return;					/* keep the old one: better than none */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_free(p->tok);
+	p->tok = tok;
 }
 
 /*
@@ -147,10 +349,26 @@ parse_document(JsonParser *p, int slot, const char *s, size_t len, json_object *
 	json_object *o;
 	size_t		end;
 	bool		fed_delimiter = false;
+	char	   *decoded = NULL;
+	JsonStatus	status = JSON_INVALID;
 
 	json_object_put(p->roots[slot]);
 	p->roots[slot] = NULL;
 	*out = NULL;
+
+	switch (rfc_text(s, len))
+	{
+		case TEXT_BAD:
+			return JSON_INVALID;
+		case TEXT_OK_PAIRS:
+			decoded = decode_pairs(s, len, &len);
+			if (decoded == NULL)
+				return JSON_INVALID;
+			s = decoded;
+			break;
+		case TEXT_OK:
+			break;
+	}
 
 	json_tokener_reset(p->tok);
 	o = json_tokener_parse_ex(p->tok, s, (int) len);
@@ -163,7 +381,8 @@ parse_document(JsonParser *p, int slot, const char *s, size_t len, json_object *
 	if (json_tokener_get_error(p->tok) != json_tokener_success)
 	{
 		json_object_put(o);
-		return JSON_INVALID;
+		renew_tokener(p);
+		goto done;
 	}
 	/* only JSON whitespace may follow the document */
 	end = fed_delimiter ? len : json_tokener_get_parse_end(p->tok);
@@ -171,16 +390,14 @@ parse_document(JsonParser *p, int slot, const char *s, size_t len, json_object *
 		if (s[end] != ' ' && s[end] != '\t' && s[end] != '\n' && s[end] != '\r')
 		{
 			json_object_put(o);
-			return JSON_INVALID;
+			goto done;
 		}
-	if (o != NULL && !valid_tree(o))
-	{
-		json_object_put(o);
-		return JSON_INVALID;
-	}
 	p->roots[slot] = o;
 	*out = o;
-	return JSON_OK;
+	status = JSON_OK;
+done:
+	free(decoded);
+	return status;
 }
 
 static JsonText

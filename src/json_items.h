@@ -11,8 +11,10 @@
  * so 125.99 stays "125.99" instead of passing through a double.
  *
  * JSON that json-c accepts but RFC 8259 and PostgreSQL's jsonb do not (NaN,
- * Infinity, \u0000 in a string, an integer too large for 64 bits) is
- * treated as invalid.
+ * Infinity, numbers like 1., -.5 or 01, an integer too large for 64 bits,
+ * an unescaped control character, \u0000 or an unpaired surrogate in a
+ * string or key) is treated as invalid, wherever it is in the document.
+ * Nesting deeper than json-c's 32 levels is invalid too.
  *
  * src/json_items.h
  *

@@ -65,9 +65,9 @@ value_is_null_token(const char *s, size_t len)
 		 ascii_lower(s[2]) == 'l' && ascii_lower(s[3]) == 'l');
 }
 
-/* Digits only, as an unsigned value below 2^63. */
+/* Digits only, as an unsigned value of at most max. */
 static bool
-parse_digits(const char *s, size_t len, int64_t *out)
+parse_digits_max(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t	v = 0;
 
@@ -77,10 +77,22 @@ parse_digits(const char *s, size_t len, int64_t *out)
 	{
 		if (!is_digit(s[i]))
 			return false;
-		if (v > (UINT64_C(9223372036854775807) - (uint64_t) (s[i] - '0')) / 10)
+		if (v > (max - (uint64_t) (s[i] - '0')) / 10)
 			return false;
 		v = v * 10 + (uint64_t) (s[i] - '0');
 	}
+	*out = v;
+	return true;
+}
+
+/* Digits only, as a value below 2^63. */
+static bool
+parse_digits(const char *s, size_t len, int64_t *out)
+{
+	uint64_t	v;
+
+	if (!parse_digits_max(s, len, (uint64_t) INT64_MAX, &v))
+		return false;
 	*out = (int64_t) v;
 	return true;
 }
@@ -107,7 +119,7 @@ bool
 value_int(const char *s, size_t len, int64_t *out)
 {
 	bool		neg = false;
-	int64_t		v;
+	uint64_t	v;
 
 	value_trim(&s, &len);
 	if (len > 0 && (s[0] == '+' || s[0] == '-'))
@@ -115,9 +127,15 @@ value_int(const char *s, size_t len, int64_t *out)
 		neg = s[0] == '-';
 		s++, len--;
 	}
-	if (!parse_digits(s, len, &v))
+	/* -2^63 fits too */
+	if (!parse_digits_max(s, len, (uint64_t) INT64_MAX + neg, &v))
 		return false;
-	*out = neg ? -v : v;
+	if (!neg)
+		*out = (int64_t) v;
+	else if (v > (uint64_t) INT64_MAX)
+		*out = INT64_MIN;
+	else
+		*out = -(int64_t) v;
 	return true;
 }
 
@@ -317,10 +335,11 @@ value_timestamp(const char *s, size_t len, int64_t *usecs)
 				if (len - i < 2 || !fixed_digits(s + i, 2, &oh) || oh > 23)
 					return false;
 				i += 2;
-				if (i < len && s[i] == ':')
-					i++;
 				if (i < len)
 				{
+					/* +HH:MM or +HHMM; a colon needs its minutes */
+					if (s[i] == ':')
+						i++;
 					if (len - i != 2 || !fixed_digits(s + i, 2, &om) || om > 59)
 						return false;
 					i += 2;

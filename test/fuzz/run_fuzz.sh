@@ -30,7 +30,8 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Is
 
 HARNESSES=(
 	"csv_reader|csv|src/csv_reader.c|-lcsv -pthread|test/data/*.csv test/fuzz/seeds/csv_reader/*"
-	# "json_reader|json|src/json_reader.c|-ljson-c|test/data/*.json test/fuzz/seeds/json_reader/*"
+	"json_items|json_items|src/json_items.c src/values.c|-ljson-c|test/fuzz/seeds/json_items/*"
+	"values|values|src/values.c||test/fuzz/seeds/values/*"
 )
 
 # option bytes of csv_reader_fuzz.c (see its header comment): delimiter/
@@ -46,6 +47,28 @@ seed_prefixes_csv_reader() {
 	printf '%s\n' '\x80\x80\x04\x00\x00'	# reads of 5, a read fails half way
 	printf '%s\n' '\x04\x80\x80\x00\x07'	# parse thread after the header, batches of 8
 	printf '%s\n' '\x84\x07\x02\x00\x05'	# parse thread from the start, a read fails
+}
+
+# option bytes of json_items_fuzz.c: call A (0 product, 1 items, 2 clicks,
+# 3 array text) + 4 (call B in between) + 8 * B choice + 32 * junk byte;
+# then the share of the document parsed first as a prefix (n/256)
+# shellcheck disable=SC2317
+seed_prefixes_json_items() {
+	printf '%s\n' '\x00\x00'	# product
+	printf '%s\n' '\x01\x00'	# items
+	printf '%s\n' '\x02\x00'	# clicks
+	printf '%s\n' '\x03\x00'	# array text
+	printf '%s\n' '\x25\x80'	# items, clicks in between, half a prefix first, junk ]
+	printf '%s\n' '\x84\xc0'	# product, items in between, 3/4 prefix, junk NUL
+	printf '%s\n' '\xc6\x40'	# clicks, array text in between, 1/4 prefix, junk FF
+	printf '%s\n' '\xa7\x01'	# array text, product in between, tiny prefix, junk "
+}
+
+# option byte of values_fuzz.c: the mode (text, timestamp round trip,
+# date round trip, integer text)
+# shellcheck disable=SC2317
+seed_prefixes_values() {
+	printf '%s\n' '\x00' '\x01' '\x02' '\x03'
 }
 
 if ! [[ $SECONDS_PER_HARNESS =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_HARNESS" -lt 1 ]; then

@@ -73,6 +73,21 @@ main(void)
 	check(PRODUCT("{\"id\":\"a\\u0000b\"}") == JSON_INVALID, "product: \\u0000 is refused (jsonb refuses it)");
 	check(PRODUCT("{\"id\":\"P\",\"n\":123456789012345678901234567890}") == JSON_INVALID, "product: an integer beyond 64 bits");
 	check(PRODUCT("") == JSON_INVALID, "product: empty text");
+	/* found by fuzzing: what json-c takes and jsonb refuses */
+	check(json_parse_array_text(p, "[1.]", 4, &t) == JSON_INVALID, "array: 1. is not a JSON number");
+	check(json_parse_array_text(p, "[-.5]", 5, &t) == JSON_INVALID, "array: -.5 is not a JSON number");
+	check(PRODUCT("{\"id\":\"P\",\"price\":00.5}") == JSON_INVALID, "product: 00.5 is not a JSON number");
+	check(PRODUCT("{\"id\":\"P\tQ\"}") == JSON_INVALID, "product: a raw TAB in a string");
+	check(PRODUCT("{\"id\\u0000x\":\"P1\"}") == JSON_INVALID, "product: \\u0000 in a key");
+	check(PRODUCT("{\"id\":\"\\ud800\"}") == JSON_INVALID, "product: an unpaired surrogate");
+	check(PRODUCT("{\"a\":NaN,\"a\":1}") == JSON_INVALID, "product: NaN hidden by a later duplicate key");
+	check(json_parse_array_text(p, "[-9223372036854775808,18446744073709551615]", 43, &t) == JSON_OK,
+		  "array: -2^63 and 2^64-1 are valid");
+	check(PRODUCT("{\"id\":\"\\ud876\\udc00\"}") == JSON_OK && text_is(prod.id, "\xf0\xad\xa0\x80"),
+		  "product: U+2D800 from a surrogate pair (json-c 0.16 makes it U+FFFD)");
+	check(json_parse_array_text(p, "[\"\\ud83d\\u", 14, &t) == JSON_INVALID &&
+		  PRODUCT("{\"id\":\"\\u00e9\"}") == JSON_OK && text_is(prod.id, "\xc3\xa9"),
+		  "product: no surrogate left over from an earlier broken document");
 	check(PRODUCT("42") == JSON_WRONG_TYPE, "product: a number is not an object");
 	check(PRODUCT("[1,") == JSON_INVALID, "product: an unfinished array");
 

@@ -96,6 +96,15 @@ name(const char *s, const char *expect)
 }
 
 static void
+integer(const char *s, int valid, long long expect)
+{
+	int64_t		v = -1;
+	int			ok = value_int(s, strlen(s), &v);
+
+	check(ok == valid && (!ok || v == expect), valid ? "integer" : "not an integer", s);
+}
+
+static void
 null_token(const char *s, int expect)
 {
 	check(value_is_null_token(s, strlen(s)) == expect, expect ? "null token" : "not a null token", s);
@@ -128,6 +137,14 @@ main(void)
 	positive("abc", 0, 0);
 	positive("", 0, 0);
 	positive("1 2", 0, 0);
+
+	/* integers: optional sign, the whole int64 range (found by fuzzing) */
+	integer("-9223372036854775808", 1, INT64_MIN);
+	integer("9223372036854775807", 1, INT64_MAX);
+	integer("-9223372036854775809", 0, 0);
+	integer("9223372036854775808", 0, 0);
+	integer(" -12 ", 1, -12);
+	integer("+0", 1, 0);
 
 	/* numbers: PostgreSQL numeric syntax without NaN or Infinity */
 	numeric("125.99", 1, 0);
@@ -184,6 +201,7 @@ main(void)
 	timestamp("2019-01-01T12:00:00+02:00", 1, 1546336800000000LL);
 	timestamp("2019-01-01T05:30:00-0430", 1, 1546336800000000LL);
 	timestamp("2019-01-01T00:30:00+01:00", 1, 1546299000000000LL);
+	timestamp("2019-01-01T05:30-20:", 0, 0);	/* a colon needs its minutes */
 	timestamp("2019-01-01T10:00:00z", 0, 0);
 	timestamp("2019-01-01t10:00:00", 0, 0);
 	timestamp("2019-01-01T24:00:00", 0, 0);
