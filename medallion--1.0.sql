@@ -16,6 +16,26 @@ COMMENT ON SCHEMA silver IS 'typed, standardised, deduplicated and historised da
 CREATE SCHEMA gold;
 COMMENT ON SCHEMA gold IS 'aggregates for BI tools (sales, PII-free) and the marketing customer profile';
 
+-- Nothing below may resolve to an object a user put in the target schema
+-- (a function or operator shadowing a built-in): every medallion object is
+-- named with its schema, everything else comes from pg_catalog.
+SET LOCAL search_path = pg_catalog, pg_temp;
+
+-- The group roles of SPEC section 6.  Roles belong to the cluster, not to
+-- this database: they are created when absent and left in place by DROP
+-- EXTENSION.
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['medallion_engineer', 'medallion_sales', 'medallion_marketing'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$$;
+
 -------------------------------------------------------------------------------
 -- Sources and batches (SPEC sections 2 and 3)
 -------------------------------------------------------------------------------
@@ -145,6 +165,8 @@ BEGIN
     END LOOP;
     EXECUTE format('COMMENT ON COLUMN %s._batch_id IS %L', tbl, 'batch the row was loaded in (medallion.batches)');
     EXECUTE format('COMMENT ON COLUMN %s._line IS %L', tbl, 'physical line of the file the record starts on');
+
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON %s TO medallion_engineer', tbl);
 
     INSERT INTO medallion.sources (name, bronze_table, required_columns, optional_columns,
                                    delimiter, reject_limit, load_order)
@@ -891,6 +913,184 @@ COMMENT ON FUNCTION @extschema@.medallion_refresh_gold(boolean)
 REVOKE ALL ON FUNCTION @extschema@.medallion_refresh_gold(boolean) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
+-- Access: the PII split (SPEC section 6)
+-------------------------------------------------------------------------------
+
+CREATE TABLE medallion.column_classification (
+    table_name regclass NOT NULL,
+    column_name name NOT NULL,
+    classification text NOT NULL DEFAULT 'pii' CHECK (classification IN ('pii', 'not_pii')),
+    builtin boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (table_name, column_name)
+);
+COMMENT ON TABLE medallion.column_classification IS 'which columns hold personal data: the source of the column comments and GRANTs (re-run medallion_apply_access() after a change)';
+COMMENT ON COLUMN medallion.column_classification.table_name IS 'table or view';
+COMMENT ON COLUMN medallion.column_classification.column_name IS 'column';
+COMMENT ON COLUMN medallion.column_classification.classification IS 'pii, or not_pii (a column not listed is not PII)';
+COMMENT ON COLUMN medallion.column_classification.builtin IS 'row put there by CREATE EXTENSION (not dumped by pg_dump)';
+
+-- Every column named after a PII field of SPEC section 6, except the
+-- product unit of the product tables; and the two columns holding whole
+-- raw records.
+INSERT INTO medallion.column_classification (table_name, column_name, builtin)
+SELECT c.oid::regclass, a.attname, true
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname IN ('medallion', 'bronze', 'silver', 'gold')
+  AND c.relkind IN ('r', 'v', 'p', 'm', 'f')
+  AND a.attname IN ('customer_name', 'tax_id', 'city', 'postcode', 'street', 'number', 'unit',
+                    'district', 'ship_to_address', 'lon', 'lat', 'email', 'phone')
+  AND NOT (a.attname = 'unit' AND c.relname IN ('products', 'product_records', 'order_items',
+                                                'work_products_after'))
+UNION ALL
+VALUES ('silver.quarantine'::regclass, 'record'::name, true),
+       ('bronze.rejects'::regclass, 'raw'::name, true);
+
+CREATE TABLE medallion.marketing_territories (
+    role regrole NOT NULL,
+    state text NOT NULL CHECK (state = '*' OR state ~ '^[A-Z]{2}$'),
+    PRIMARY KEY (role, state)
+);
+COMMENT ON TABLE medallion.marketing_territories IS 'states whose customers the members of a role see in gold.marketing_customers';
+COMMENT ON COLUMN medallion.marketing_territories.role IS 'role; its members see these states';
+COMMENT ON COLUMN medallion.marketing_territories.state IS 'two-letter state code, or * for every customer';
+
+-- Everyone may read the assignments of the roles it is a member of (and no
+-- others): the territory policy below reads them as the querying user.
+ALTER TABLE medallion.marketing_territories ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member ON medallion.marketing_territories FOR SELECT
+    USING (pg_catalog.pg_has_role(role, 'MEMBER'));
+CREATE POLICY engineer ON medallion.marketing_territories TO medallion_engineer
+    USING (true) WITH CHECK (true);
+
+ALTER TABLE gold.marketing_customers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE gold.marketing_customers FORCE ROW LEVEL SECURITY;
+-- Anyone granted SELECT sees only the customers of its territories.
+CREATE POLICY territory ON gold.marketing_customers FOR SELECT
+    USING (EXISTS (SELECT 1 FROM medallion.marketing_territories t
+                   WHERE t.state OPERATOR(pg_catalog.=) '*'
+                      OR t.state OPERATOR(pg_catalog.=) marketing_customers.state));
+-- Engineers see and maintain every row (the refresh writes the table).
+CREATE POLICY engineer ON gold.marketing_customers TO medallion_engineer
+    USING (true) WITH CHECK (true);
+
+CREATE FUNCTION @extschema@.medallion_apply_access()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    cols text;
+    pii text;
+    sales_tables regclass[] := ARRAY['gold.sales_metrics', 'gold.category_metrics',
+        'gold.period_metrics', 'gold.product_performance', 'silver.products',
+        'silver.customers']::regclass[];
+    t regclass;
+BEGIN
+    -- a classification must name a real column
+    FOR r IN SELECT k.table_name, k.column_name FROM medallion.column_classification k
+             WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.table_name
+                               AND a.attname = k.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+    LOOP
+        RAISE EXCEPTION 'column "%" of relation % does not exist', r.column_name, r.table_name
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Fix or delete the row of medallion.column_classification.';
+    END LOOP;
+
+    -- column comments: "PII. " in front of the comment of every PII column
+    FOR r IN SELECT a.attrelid::regclass AS tbl, a.attname, col_description(a.attrelid, a.attnum) AS cmt,
+                    coalesce(k.classification = 'pii', false) AS is_pii
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN medallion.column_classification k
+                    ON k.table_name = c.oid AND k.column_name = a.attname
+             WHERE n.nspname IN ('medallion', 'bronze', 'silver', 'gold')
+               AND c.relkind IN ('r', 'v', 'p', 'm', 'f')
+    LOOP
+        CONTINUE WHEN (r.cmt LIKE 'PII.%') = r.is_pii OR (r.cmt IS NULL AND NOT r.is_pii);
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', r.tbl, r.attname,
+                       CASE WHEN r.is_pii THEN rtrim('PII. ' || coalesce(r.cmt, ''))
+                            ELSE nullif(regexp_replace(r.cmt, '^PII\.\s*', ''), '') END);
+    END LOOP;
+
+    -- start from nothing for the readers, so that a reclassified column is
+    -- taken away too (REVOKE on a table revokes its column privileges)
+    FOR r IN SELECT c.oid::regclass AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname IN ('medallion', 'bronze', 'silver', 'gold')
+               AND c.relkind IN ('r', 'v', 'p', 'm', 'f', 'S')
+    LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM medallion_sales, medallion_marketing', r.tbl);
+    END LOOP;
+    REVOKE ALL ON SCHEMA medallion, bronze, silver, gold FROM medallion_sales, medallion_marketing;
+
+    -- engineer: everything, and the pipeline
+    GRANT USAGE ON SCHEMA medallion, bronze, silver, gold TO medallion_engineer;
+    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE
+        ON ALL TABLES IN SCHEMA medallion, bronze, silver, gold TO medallion_engineer;
+    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA medallion, bronze, silver, gold
+        TO medallion_engineer;
+    FOR r IN SELECT p.oid::regprocedure AS fn, p.prokind FROM pg_proc p JOIN pg_depend d
+                    ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'medallion'
+             WHERE p.proname IN ('medallion_ingest_csv', 'medallion_parse_products',
+                                 'medallion_refresh_silver', 'medallion_refresh_gold',
+                                 'medallion_run', 'medallion_purge_bronze')
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON %s %s TO medallion_engineer',
+                       CASE r.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, r.fn);
+    END LOOP;
+
+    -- sales: the PII-free columns of its tables
+    GRANT USAGE ON SCHEMA gold, silver TO medallion_sales;
+    FOREACH t IN ARRAY sales_tables LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FILTER (WHERE k.column_name IS NULL),
+               string_agg(a.attname, ', ') FILTER (WHERE k.column_name IS NOT NULL)
+        INTO cols, pii
+        FROM pg_attribute a
+        LEFT JOIN medallion.column_classification k
+               ON k.table_name = a.attrelid AND k.column_name = a.attname AND k.classification = 'pii'
+        WHERE a.attrelid = t AND a.attnum > 0 AND NOT a.attisdropped;
+        IF pii IS NULL THEN
+            EXECUTE format('GRANT SELECT ON %s TO medallion_sales', t);
+        ELSIF cols IS NOT NULL THEN
+            EXECUTE format('GRANT SELECT (%s) ON %s TO medallion_sales', cols, t);
+        END IF;
+    END LOOP;
+
+    -- marketing: the marketing profile, rows filtered by territory
+    GRANT USAGE ON SCHEMA gold TO medallion_marketing;
+    GRANT SELECT ON gold.marketing_customers TO medallion_marketing;
+    -- the territory policy reads the assignments (only the member's own)
+    GRANT SELECT ON medallion.marketing_territories TO PUBLIC;
+
+    -- pgaudit's object audit role, when the DBA created it: SELECT on every
+    -- PII column, so that every read of one is logged (README, Auditing)
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'medallion_auditor') THEN
+        FOR r IN SELECT c.oid::regclass AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname IN ('medallion', 'bronze', 'silver', 'gold')
+                   AND c.relkind IN ('r', 'v', 'p', 'm', 'f')
+        LOOP
+            EXECUTE format('REVOKE ALL ON %s FROM medallion_auditor', r.tbl);
+        END LOOP;
+        FOR r IN SELECT k.table_name, string_agg(quote_ident(k.column_name), ', ') AS cols
+                 FROM medallion.column_classification k WHERE k.classification = 'pii'
+                 GROUP BY k.table_name
+        LOOP
+            EXECUTE format('GRANT SELECT (%s) ON %s TO medallion_auditor', r.cols, r.table_name);
+        END LOOP;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.medallion_apply_access()
+    IS 'derives column comments and the GRANTs of the medallion roles from medallion.column_classification';
+REVOKE ALL ON FUNCTION @extschema@.medallion_apply_access() FROM PUBLIC;
+
+SELECT @extschema@.medallion_apply_access();
+
+-------------------------------------------------------------------------------
 -- pg_dump: configuration rows added by the DBA and all loaded data
 -------------------------------------------------------------------------------
 
@@ -905,3 +1105,5 @@ SELECT pg_catalog.pg_extension_config_dump('bronze.customers', '');
 SELECT pg_catalog.pg_extension_config_dump('bronze.products', '');
 SELECT pg_catalog.pg_extension_config_dump('bronze.sales', '');
 SELECT pg_catalog.pg_extension_config_dump('bronze.sales_orders', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.column_classification', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('medallion.marketing_territories', '');

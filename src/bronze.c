@@ -101,7 +101,6 @@ typedef struct IngestState
 	char	   *refusal;		/* why the file was refused, or NULL */
 } IngestState;
 
-static Oid	catalog_owner(void);
 static int	spi_exec_as_owner(const char *sql, int nargs, Oid *argtypes,
 							  Datum *values, const char *nulls, long tcount);
 static SourceInfo *lookup_source(const char *name);
@@ -234,22 +233,6 @@ medallion_ingest_csv(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* Owner of medallion's catalogs (the owner of medallion.batches). */
-static Oid
-catalog_owner(void)
-{
-	Oid			nsp = get_namespace_oid("medallion", false);
-	Oid			relid = get_relname_relid("batches", nsp);
-	HeapTuple	tup;
-	Oid			owner;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation medallion.batches");
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
 
 /* Runs one statement through SPI as the catalog owner; returns SPI's code. */
 static int
@@ -261,7 +244,7 @@ spi_exec_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	int			rc;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(catalog_owner(),
+	SetUserIdAndSecContext(medallion_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, tcount);

@@ -372,7 +372,7 @@ refresh_gold(bool full, GoldCounts *counts)
 	}
 	else
 		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
-	medallion_run_step("analyze", "ANALYZE medallion.work_gold_src", 0, NULL, NULL);
+	medallion_analyze("ANALYZE medallion.work_gold_src");
 
 	medallion_run_step("day products", apply_day_products[full], 0, NULL, NULL);
 	medallion_run_step("day categories", apply_day_categories[full], 0, NULL, NULL);

@@ -579,7 +579,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	/* orders: drop what cannot be admitted until nothing more drops */
 	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
 	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
-	medallion_run_step("analyze", "ANALYZE medallion.work_eval", 0, NULL, NULL);
+	medallion_analyze("ANALYZE medallion.work_eval");
 	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
 		;
 	medallion_run_step("explain orders", explain_orders, 0, NULL, NULL);
@@ -587,7 +587,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 											  "SELECT count(*) FROM medallion.work_eval "
 											  "WHERE source = 'sales_orders' AND rule IS NULL");
 	medallion_run_step("touch orders", touch_orders, 0, NULL, NULL);
-	medallion_run_step("analyze", "ANALYZE medallion.work_orders_touched", 0, NULL, NULL);
+	medallion_analyze("ANALYZE medallion.work_orders_touched");
 
 	/* quarantine: new failures, changed reasons, records admitted at last */
 	quarantine_new("sales", n, ids, sources);

@@ -14,7 +14,13 @@
  */
 #include "medallion.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "executor/spi.h"
 #include "portability/instr_time.h"
 
@@ -111,4 +117,43 @@ medallion_run_count_step(const char *step, const char *sql)
 	run(step, sql, 0, NULL, NULL, NULL);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * The role owning medallion's tables (the one that created the extension):
+ * catalog writes and ANALYZE of the working sets run as it.
+ */
+Oid
+medallion_owner(void)
+{
+	Oid			nsp = get_namespace_oid("medallion", false);
+	Oid			relid = get_relname_relid("batches", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation medallion.batches");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * ANALYZE of a working set, as its owner: an engineer running the refresh
+ * does not own the tables, and ANALYZE is for owners only.  Restricted as
+ * autovacuum's ANALYZE is; an error restores the user by itself.
+ */
+void
+medallion_analyze(const char *sql)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(medallion_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	run("analyze", sql, 0, NULL, NULL, NULL);
+	SetUserIdAndSecContext(save_userid, save_sec);
 }
