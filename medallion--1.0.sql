@@ -913,6 +913,548 @@ COMMENT ON FUNCTION @extschema@.medallion_refresh_gold(boolean)
 REVOKE ALL ON FUNCTION @extschema@.medallion_refresh_gold(boolean) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
+-- Operations (SPEC section 7): expectations, runs, lineage, retention
+-------------------------------------------------------------------------------
+
+INSERT INTO medallion.settings (name, value, description) VALUES
+    ('retention_days', '30', 'medallion_purge_bronze(): bronze rows of batches loaded more than this many days ago, and in silver, are purged'),
+    ('retry_attempts', '3', 'medallion_run: attempts of a step failing for a transient reason (lock timeout, serialization failure, deadlock, a file still being written)'),
+    ('retry_backoff_ms', '1000', 'medallion_run: wait before the first retry, doubled for each further one'),
+    ('settle_seconds', '5', 'medallion_run: a file modified less than this many seconds ago is still being written and waits'),
+    ('lock_timeout_ms', '60000', 'medallion_run: how long a step waits for a lock before it counts as a transient failure');
+
+-- A whole-number setting, or a clear error.
+CREATE FUNCTION medallion.setting_int(setting text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text;
+BEGIN
+    SELECT s.value INTO v FROM medallion.settings s WHERE s.name = setting;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'setting "%" is missing from medallion.settings', setting
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v !~ '^\s*[0-9]{1,12}\s*$' THEN
+        RAISE EXCEPTION 'setting "%" in medallion.settings is not a whole number: "%"', setting, v
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('UPDATE medallion.settings SET value = ''...'' WHERE name = %L;', setting);
+    END IF;
+    RETURN v::bigint;
+END
+$$;
+
+-- Expectations (as Delta Live Tables and dbt tests have them)
+CREATE TABLE medallion.expectations (
+    name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 63),
+    target_table regclass NOT NULL,
+    predicate text NOT NULL,
+    action text NOT NULL DEFAULT 'warn' CHECK (action IN ('warn', 'drop', 'fail')),
+    enabled boolean NOT NULL DEFAULT true,
+    CONSTRAINT expectations_drop_check
+        CHECK (action <> 'drop' OR target_table IN ('silver.sales'::regclass, 'silver.orders'::regclass))
+);
+COMMENT ON TABLE medallion.expectations IS 'data-quality rules checked on every refresh; results in medallion.dq_results';
+COMMENT ON COLUMN medallion.expectations.name IS 'name of the expectation';
+COMMENT ON COLUMN medallion.expectations.target_table IS 'silver or gold table the rule is about (drop: silver.sales or silver.orders)';
+COMMENT ON COLUMN medallion.expectations.predicate IS 'SQL boolean expression over the target''s columns that every row must satisfy (NULL counts as a violation)';
+COMMENT ON COLUMN medallion.expectations.action IS 'warn: count violations; drop: quarantine violating records (rule expectation) before they enter silver; fail: stop the refresh, silver and gold stay as they were';
+COMMENT ON COLUMN medallion.expectations.enabled IS 'false to keep the rule without checking it';
+
+-- The predicate must be an expression over the target's columns (and, for
+-- drop, over the typed records it is checked on): found out on INSERT,
+-- not at 3 a.m.
+CREATE FUNCTION medallion.expectations_check_predicate()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.predicate ~ ';' THEN
+        RAISE EXCEPTION 'the predicate of expectation "%" must be one expression, without ";"', NEW.name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NEW.action = 'drop' AND NEW.target_table NOT IN ('silver.sales'::regclass, 'silver.orders'::regclass) THEN
+        RAISE EXCEPTION 'expectation "%" cannot drop rows of %', NEW.name, NEW.target_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'drop quarantines records of silver.sales or silver.orders; use warn or fail for other tables.';
+    END IF;
+    EXECUTE format('SELECT 1 FROM %s WHERE (%s) IS NOT TRUE LIMIT 0', NEW.target_table, NEW.predicate);
+    IF NEW.action = 'drop' THEN
+        EXECUTE format('SELECT 1 FROM %s t WHERE (SELECT (%s) FROM (SELECT t.*) x) IS NOT TRUE LIMIT 0',
+                       CASE NEW.target_table WHEN 'silver.sales'::regclass THEN 'silver.sales_records'
+                                             ELSE 'silver.order_records' END, NEW.predicate);
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER expectations_check_predicate BEFORE INSERT OR UPDATE ON medallion.expectations
+    FOR EACH ROW EXECUTE FUNCTION medallion.expectations_check_predicate();
+
+CREATE TABLE medallion.dq_results (
+    result_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id bigint,
+    checked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    expectation text NOT NULL,
+    target_table regclass NOT NULL,
+    action text NOT NULL,
+    rows_checked bigint,
+    rows_failed bigint NOT NULL,
+    passed boolean NOT NULL
+);
+CREATE INDEX dq_results_run_idx ON medallion.dq_results (run_id);
+COMMENT ON TABLE medallion.dq_results IS 'one row per expectation per refresh';
+COMMENT ON COLUMN medallion.dq_results.run_id IS 'the medallion_run it was part of; NULL for a refresh called directly';
+COMMENT ON COLUMN medallion.dq_results.rows_checked IS 'rows of the target table (drop: NULL, the records are checked before they enter it)';
+COMMENT ON COLUMN medallion.dq_results.rows_failed IS 'rows violating the predicate (drop: records it keeps in quarantine)';
+COMMENT ON COLUMN medallion.dq_results.passed IS 'no violation, or the action is not fail';
+
+-- drop: candidate records of a source that violate a drop expectation are
+-- quarantined (rule expectation) before anything is admitted; called by
+-- the silver refresh, which retries them on every refresh
+CREATE FUNCTION medallion.apply_drop_expectations(source text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    n bigint;
+    total bigint := 0;
+BEGIN
+    FOR e IN SELECT x.* FROM medallion.expectations x
+             WHERE x.enabled AND x.action = 'drop'
+               AND x.target_table = CASE source WHEN 'sales' THEN 'silver.sales'::regclass
+                                                ELSE 'silver.orders'::regclass END
+             ORDER BY x.name
+    LOOP
+        EXECUTE format('UPDATE medallion.work_eval w SET rule = ''expectation'', reason = %L '
+                       'FROM %s t WHERE w.source = %L AND w.rule IS NULL '
+                       'AND t.batch_id = w.batch_id AND t.line = w.line '
+                       'AND (SELECT (%s) FROM (SELECT t.*) x) IS NOT TRUE',
+                       format('expectation "%s" failed: %s', e.name, e.predicate),
+                       CASE source WHEN 'sales' THEN 'silver.sales_records' ELSE 'silver.order_records' END,
+                       source, e.predicate);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        total := total + n;
+    END LOOP;
+    RETURN total;
+END
+$$;
+
+-- warn and fail: checked on silver once it is refreshed, before gold is
+-- built; a failing fail expectation raises, so the whole refresh rolls back
+CREATE FUNCTION medallion.check_expectations()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    checked bigint;
+    failed bigint;
+    run bigint := nullif(current_setting('medallion_run.id', true), '')::bigint;
+BEGIN
+    FOR e IN SELECT x.* FROM medallion.expectations x WHERE x.enabled ORDER BY x.name LOOP
+        IF e.action = 'drop' THEN
+            checked := NULL;
+            SELECT count(*) INTO failed FROM silver.quarantine q
+            WHERE q.rule = 'expectation' AND q.resolved_at IS NULL
+              AND q.reason LIKE format('expectation "%s" failed:%%', e.name);
+        ELSE
+            EXECUTE format('SELECT count(*), count(*) FILTER (WHERE (%s) IS NOT TRUE) FROM %s',
+                           e.predicate, e.target_table) INTO checked, failed;
+        END IF;
+        INSERT INTO medallion.dq_results (run_id, expectation, target_table, action, rows_checked, rows_failed, passed)
+        VALUES (run, e.name, e.target_table, e.action, checked, failed, e.action <> 'fail' OR failed = 0);
+        IF e.action = 'fail' AND failed > 0 THEN
+            RAISE EXCEPTION 'expectation "%" failed: % of % rows of % violate it', e.name, failed, checked, e.target_table
+                USING ERRCODE = 'check_violation', CONSTRAINT = e.name,
+                      DETAIL = format('%s of %s rows; predicate: %s', failed, checked, e.predicate),
+                      HINT = 'Fix the data or the expectation in medallion.expectations; silver and gold were left as they were.';
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Runs
+CREATE TABLE medallion.runs (
+    run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    run_by text NOT NULL DEFAULT current_user,
+    backend_pid integer NOT NULL DEFAULT pg_backend_pid(),
+    files integer NOT NULL DEFAULT 0,
+    rows_in bigint NOT NULL DEFAULT 0,
+    rows_out bigint NOT NULL DEFAULT 0,
+    rows_rejected bigint NOT NULL DEFAULT 0,
+    rows_quarantined bigint NOT NULL DEFAULT 0,
+    error text,
+    summary jsonb
+);
+CREATE INDEX runs_started_idx ON medallion.runs (started_at);
+COMMENT ON TABLE medallion.runs IS 'one row per CALL medallion_run()';
+COMMENT ON COLUMN medallion.runs.status IS 'running, succeeded, failed (a step failed: see run_steps) or skipped (another run held the lock)';
+COMMENT ON COLUMN medallion.runs.files IS 'files ingested (whatever their outcome)';
+COMMENT ON COLUMN medallion.runs.rows_in IS 'CSV records read';
+COMMENT ON COLUMN medallion.runs.rows_out IS 'records loaded into bronze';
+COMMENT ON COLUMN medallion.runs.rows_rejected IS 'malformed records (bronze.rejects)';
+COMMENT ON COLUMN medallion.runs.rows_quarantined IS 'records newly quarantined by the refresh';
+COMMENT ON COLUMN medallion.runs.error IS 'the first error of a failed step';
+COMMENT ON COLUMN medallion.runs.summary IS 'the JSON sent with NOTIFY medallion at the end of the run';
+
+CREATE TABLE medallion.run_steps (
+    run_id bigint NOT NULL REFERENCES medallion.runs ON DELETE CASCADE,
+    step_no integer NOT NULL,
+    step text NOT NULL CHECK (step IN ('ingest', 'parse', 'refresh')),
+    source text,
+    path text,
+    status text NOT NULL CHECK (status IN ('succeeded', 'failed', 'deferred')),
+    attempts integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    batch_id bigint,
+    rows_in bigint,
+    rows_out bigint,
+    rows_rejected bigint,
+    rows_quarantined bigint,
+    error text,
+    PRIMARY KEY (run_id, step_no)
+);
+COMMENT ON TABLE medallion.run_steps IS 'the steps of each run: one ingest per file, then parse, then refresh';
+COMMENT ON COLUMN medallion.run_steps.status IS 'succeeded, failed (see error), or deferred (a file still being written, left for the next run)';
+COMMENT ON COLUMN medallion.run_steps.attempts IS 'tries, counting retries after transient failures';
+COMMENT ON COLUMN medallion.run_steps.rows_in IS 'ingest: records read; refresh: batches taken into silver';
+COMMENT ON COLUMN medallion.run_steps.rows_out IS 'ingest: rows loaded; parse: rows written; refresh: changes of the sales fact';
+COMMENT ON COLUMN medallion.run_steps.rows_quarantined IS 'refresh: records newly quarantined';
+
+-- Starts a run, or records a skipped one when another run holds the lock.
+CREATE FUNCTION medallion.run_begin()
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run bigint;
+BEGIN
+    -- a session lock: it outlives the commits between steps
+    IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid()
+                   AND l.classid = 1835270147 AND l.objid = 0 AND l.objsubid = 2 AND l.granted)
+       AND NOT pg_try_advisory_lock(1835270147, 0) THEN
+        INSERT INTO medallion.runs (status, finished_at, summary)
+        VALUES ('skipped', clock_timestamp(), NULL) RETURNING run_id INTO run;
+        UPDATE medallion.runs r
+        SET summary = jsonb_build_object('run_id', run, 'status', 'skipped',
+                                         'reason', 'another medallion_run holds the lock')
+        WHERE r.run_id = run;
+        PERFORM pg_notify('medallion', (SELECT r.summary::text FROM medallion.runs r WHERE r.run_id = run));
+        RETURN NULL;
+    END IF;
+    -- a run still "running" while nobody holds the lock was interrupted
+    UPDATE medallion.runs r SET status = 'failed', finished_at = clock_timestamp(),
+        error = coalesce(r.error, 'interrupted (server crash, restart or cancelled session)')
+    WHERE r.status = 'running';
+    INSERT INTO medallion.runs (status) VALUES ('running') RETURNING run_id INTO run;
+    RETURN run;
+END
+$$;
+
+-- One step of a run, retried after transient failures; records itself in
+-- run_steps and returns its status.  Errors are caught here (the step's
+-- work is rolled back, what earlier steps committed stays).
+CREATE FUNCTION medallion.run_step(run bigint, step_no integer, step text,
+                                   source text DEFAULT NULL, path text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    max_attempts bigint := greatest(medallion.setting_int('retry_attempts'), 1);
+    backoff bigint := medallion.setting_int('retry_backoff_ms');
+    settle bigint := medallion.setting_int('settle_seconds');
+    attempts integer := 0;
+    t0 timestamptz := clock_timestamp();
+    status text;
+    err text;
+    code text;
+    expectation text;
+    detail text;
+    transient boolean;
+    unsettled boolean;
+    modified timestamptz;
+    b record;
+    g record;
+    batch bigint;
+    r_in bigint;
+    r_out bigint;
+    r_rej bigint;
+    r_q bigint;
+BEGIN
+    PERFORM set_config('lock_timeout', medallion.setting_int('lock_timeout_ms') || 'ms', true);
+    PERFORM set_config('medallion_run.id', run::text, true);
+    LOOP
+        attempts := attempts + 1;
+        err := NULL; code := NULL; transient := false; unsettled := false;
+        BEGIN
+            IF step = 'ingest' THEN
+                SELECT f.modified INTO modified FROM medallion.landing_files() f WHERE f.path = run_step.path;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION 'file "%" is no longer in the landing directory', run_step.path
+                        USING ERRCODE = 'undefined_file';
+                END IF;
+                IF modified > clock_timestamp() - make_interval(secs => settle) THEN
+                    unsettled := true;
+                    RAISE EXCEPTION 'file "%" is still being written (last modified %)', run_step.path, modified
+                        USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
+                SELECT * INTO b FROM @extschema@.medallion_ingest_csv(run_step.source, run_step.path);
+                batch := b.batch_id;
+                r_in := b.rows_loaded + b.rows_rejected;
+                r_out := b.rows_loaded;
+                r_rej := b.rows_rejected;
+                IF b.status = 'failed' THEN
+                    SELECT x.error INTO err FROM medallion.batches x WHERE x.batch_id = b.batch_id;
+                END IF;
+            ELSIF step = 'parse' THEN
+                r_out := @extschema@.medallion_parse_products();
+            ELSE
+                SELECT * INTO g FROM @extschema@.medallion_refresh_gold();
+                r_in := g.silver_batches;
+                r_out := g.fact_changes;
+                SELECT count(*) INTO r_q FROM silver.quarantine q WHERE q.first_seen >= now();
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
+                                    expectation = CONSTRAINT_NAME, detail = PG_EXCEPTION_DETAIL;
+            transient := unsettled OR code IN ('55P03', '40001', '40P01');
+            -- a failed fail expectation: its result was rolled back with the refresh
+            IF code = '23514' AND expectation IN (SELECT x.name FROM medallion.expectations x) THEN
+                INSERT INTO medallion.dq_results (run_id, expectation, target_table, action, rows_checked, rows_failed, passed)
+                SELECT run, x.name, x.target_table, x.action, m[2]::bigint, m[1]::bigint, false
+                FROM medallion.expectations x, regexp_match(detail, '^(\d+) of (\d+) rows') m
+                WHERE x.name = expectation;
+            END IF;
+        END;
+        EXIT WHEN NOT transient OR attempts >= max_attempts;
+        PERFORM pg_sleep(backoff * power(2, attempts - 1) / 1000.0);
+    END LOOP;
+    status := CASE WHEN err IS NULL THEN 'succeeded' WHEN unsettled THEN 'deferred' ELSE 'failed' END;
+    INSERT INTO medallion.run_steps (run_id, step_no, step, source, path, status, attempts, started_at,
+                                     finished_at, batch_id, rows_in, rows_out, rows_rejected,
+                                     rows_quarantined, error)
+    VALUES (run, step_no, step, source, path, status, attempts, t0, clock_timestamp(), batch,
+            r_in, r_out, r_rej, r_q, err);
+    IF status = 'failed' THEN
+        RAISE WARNING 'medallion_run %: % step failed: %', run, step, err;
+    END IF;
+    RETURN status;
+END
+$$;
+
+-- Ends a run: totals, status, the JSON summary, NOTIFY medallion, the lock.
+CREATE FUNCTION medallion.run_finish(run bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    UPDATE medallion.runs r SET
+        status = CASE WHEN EXISTS (SELECT 1 FROM medallion.run_steps s WHERE s.run_id = run AND s.status = 'failed')
+                      THEN 'failed' ELSE 'succeeded' END,
+        finished_at = clock_timestamp(),
+        files = t.files, rows_in = t.rows_in, rows_out = t.rows_out,
+        rows_rejected = t.rows_rejected, rows_quarantined = t.rows_quarantined,
+        error = (SELECT s.step || coalesce(' ' || s.path, '') || ': ' || s.error FROM medallion.run_steps s
+                 WHERE s.run_id = run AND s.status = 'failed' ORDER BY s.step_no LIMIT 1)
+    FROM (SELECT count(*) FILTER (WHERE s.step = 'ingest' AND s.status <> 'deferred') AS files,
+                 coalesce(sum(s.rows_in) FILTER (WHERE s.step = 'ingest'), 0) AS rows_in,
+                 coalesce(sum(s.rows_out) FILTER (WHERE s.step = 'ingest'), 0) AS rows_out,
+                 coalesce(sum(s.rows_rejected), 0) AS rows_rejected,
+                 coalesce(sum(s.rows_quarantined), 0) AS rows_quarantined
+          FROM medallion.run_steps s WHERE s.run_id = run) t
+    WHERE r.run_id = run;
+    SELECT jsonb_build_object(
+               'run_id', r.run_id, 'status', r.status,
+               'started_at', r.started_at, 'finished_at', r.finished_at,
+               'seconds', round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 3),
+               'files', r.files, 'rows_in', r.rows_in, 'rows_loaded', r.rows_out,
+               'rows_rejected', r.rows_rejected, 'rows_quarantined', r.rows_quarantined,
+               'failed_steps', (SELECT count(*) FROM medallion.run_steps s WHERE s.run_id = run AND s.status = 'failed'),
+               'deferred_files', (SELECT count(*) FROM medallion.run_steps s WHERE s.run_id = run AND s.status = 'deferred'),
+               'error', r.error)
+    INTO result FROM medallion.runs r WHERE r.run_id = run;
+    UPDATE medallion.runs r SET summary = result WHERE r.run_id = run;
+    PERFORM pg_notify('medallion', result::text);
+    PERFORM pg_advisory_unlock(1835270147, 0);
+    RETURN result;
+END
+$$;
+
+-- CALL medallion_run(): every new file of the landing directory (sources
+-- in load order, older files first), then parse, then refresh, committing
+-- after each step.  No SET clause (a procedure with one cannot COMMIT):
+-- everything it runs is a medallion function that pins search_path.
+CREATE PROCEDURE @extschema@.medallion_run()
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    run bigint;
+    f record;
+    n integer := 0;
+    refresh_status text;
+BEGIN
+    run := medallion.run_begin();
+    IF run IS NULL THEN
+        RAISE NOTICE 'medallion_run skipped: another run holds the lock';
+        RETURN;
+    END IF;
+    COMMIT;
+    FOR f IN SELECT * FROM medallion.new_landing_files() LOOP
+        n := n + 1;
+        PERFORM medallion.run_step(run, n, 'ingest', f.source, f.path);
+        COMMIT;
+    END LOOP;
+    n := n + 1;
+    IF medallion.run_step(run, n, 'parse') = 'succeeded' THEN
+        COMMIT;
+        n := n + 1;
+        PERFORM medallion.run_step(run, n, 'refresh');
+    END IF;
+    COMMIT;
+    PERFORM medallion.run_finish(run);
+    COMMIT;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.medallion_run()
+    IS 'loads every new landing file, parses and refreshes silver and gold, committing between steps; for pg_cron';
+REVOKE ALL ON PROCEDURE @extschema@.medallion_run() FROM PUBLIC;
+
+CREATE FUNCTION medallion.landing_files(OUT source text, OUT path text, OUT size bigint, OUT modified timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'medallion_landing_files'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION medallion.landing_files()
+    IS 'files of medallion.landing_dir named after a registered source (longest name wins)';
+REVOKE ALL ON FUNCTION medallion.landing_files() FROM PUBLIC;
+
+-- New files: never given to medallion_ingest_csv since they last changed
+-- (a file refused once is not retried until it changes), in load order.
+CREATE FUNCTION medallion.new_landing_files()
+RETURNS TABLE (source text, path text, size bigint, modified timestamptz)
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT f.source, f.path, f.size, f.modified
+    FROM medallion.landing_files() f
+    JOIN medallion.sources s ON s.name = f.source
+    WHERE NOT EXISTS (SELECT 1 FROM medallion.batches b
+                      WHERE b.path = f.path AND b.size = f.size AND b.started_at >= f.modified)
+    ORDER BY s.load_order, f.modified, f.path
+$$;
+COMMENT ON FUNCTION medallion.new_landing_files() IS 'landing files medallion_run will load next, in order';
+REVOKE ALL ON FUNCTION medallion.new_landing_files() FROM PUBLIC;
+
+-- Lineage: which batches fed which silver and gold tables, with row counts
+CREATE VIEW medallion.lineage AS
+WITH b AS (
+    SELECT x.batch_id, x.source, x.path, x.rows_loaded FROM medallion.batches x WHERE x.status = 'loaded'
+), silver_rows AS (
+    SELECT b.batch_id, 'silver.customers'::regclass AS silver_table,
+           (SELECT count(*) FROM silver.customers c WHERE c._batch_id = b.batch_id) AS silver_rows,
+           'gold.marketing_customers'::regclass AS gold_table,
+           (SELECT count(*) FROM gold.marketing_customers m
+            WHERE m.customer_id IN (SELECT c.customer_id FROM silver.customers c
+                                    WHERE c._batch_id = b.batch_id AND c.is_current)) AS gold_rows
+    FROM b WHERE b.source = 'customers'
+    UNION ALL
+    SELECT b.batch_id, 'silver.products', (SELECT count(*) FROM silver.products p WHERE p._batch_id = b.batch_id),
+           'gold.product_performance',
+           (SELECT count(*) FROM gold.product_performance g
+            WHERE g.product_id IN (SELECT p.product_id FROM silver.products p WHERE p._batch_id = b.batch_id))
+    FROM b WHERE b.source = 'products'
+    UNION ALL
+    SELECT b.batch_id, 'silver.sales', s.n, t.gold_table, t.gold_rows
+    FROM b
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM silver.sales x WHERE x._batch_id = b.batch_id) s
+    CROSS JOIN LATERAL (
+        SELECT 'gold.sales_metrics'::regclass AS gold_table, count(*) AS gold_rows FROM gold.sales_metrics g
+        WHERE g.grain = 'day' AND (g.period_start, g.product_id) IN
+              (SELECT x.order_date, x.product_id FROM silver.sales x WHERE x._batch_id = b.batch_id)
+        UNION ALL
+        SELECT 'gold.product_performance', count(*) FROM gold.product_performance g
+        WHERE g.product_id IN (SELECT x.product_id FROM silver.sales x WHERE x._batch_id = b.batch_id)
+        UNION ALL
+        SELECT 'gold.marketing_customers', count(*) FROM gold.marketing_customers g
+        WHERE g.customer_id IN (SELECT x.customer_id FROM silver.sales x WHERE x._batch_id = b.batch_id)) t
+    WHERE b.source = 'sales'
+    UNION ALL
+    SELECT b.batch_id, 'silver.orders', s.n, t.gold_table, t.gold_rows
+    FROM b
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM silver.orders x WHERE x._batch_id = b.batch_id) s
+    CROSS JOIN LATERAL (
+        SELECT 'gold.sales_metrics'::regclass AS gold_table, count(*) AS gold_rows FROM gold.sales_metrics g
+        WHERE g.grain = 'day' AND (g.period_start, g.product_id) IN
+              (SELECT o.order_date, i.product_id FROM silver.orders o
+               JOIN silver.order_items i ON i.order_number = o.order_number WHERE o._batch_id = b.batch_id)
+        UNION ALL
+        SELECT 'gold.product_performance', count(*) FROM gold.product_performance g
+        WHERE g.product_id IN (SELECT i.product_id FROM silver.order_items i WHERE i._batch_id = b.batch_id)
+        UNION ALL
+        SELECT 'gold.marketing_customers', count(*) FROM gold.marketing_customers g
+        WHERE g.customer_id IN (SELECT o.customer_id FROM silver.orders o WHERE o._batch_id = b.batch_id)) t
+    WHERE b.source = 'sales_orders'
+)
+SELECT b.batch_id, b.source, b.path, b.rows_loaded AS bronze_rows, r.silver_table, r.silver_rows,
+       (SELECT count(*) FROM silver.quarantine q
+        WHERE q.source = b.source AND q.batch_id = b.batch_id AND q.resolved_at IS NULL) AS quarantined,
+       r.gold_table, r.gold_rows
+FROM b JOIN silver_rows r USING (batch_id);
+COMMENT ON VIEW medallion.lineage IS 'per loaded batch: the silver table it fed and the gold tables built from it, with row counts (gold_rows: rows of the gold table its silver rows contribute to)';
+
+-- Retention
+ALTER TABLE medallion.batches ADD COLUMN purged_at timestamptz;
+COMMENT ON COLUMN medallion.batches.purged_at IS 'when medallion_purge_bronze deleted the batch''s bronze rows and rejects';
+
+CREATE FUNCTION @extschema@.medallion_purge_bronze(older_than interval DEFAULT NULL)
+RETURNS TABLE (batch_id bigint, source text, rows_purged bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+    n bigint;
+    r bigint;
+    cutoff timestamptz := now() - coalesce(older_than,
+                          make_interval(days => medallion.setting_int('retention_days')::integer));
+BEGIN
+    FOR b IN SELECT x.batch_id, x.source, s.bronze_table
+             FROM medallion.batches x JOIN medallion.sources s ON s.name = x.source
+             WHERE x.status = 'loaded' AND x.silver_at IS NOT NULL AND x.purged_at IS NULL
+               AND x.finished_at < cutoff
+             ORDER BY x.batch_id
+    LOOP
+        EXECUTE format('DELETE FROM %s WHERE _batch_id = $1', b.bronze_table) USING b.batch_id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        DELETE FROM bronze.rejects j WHERE j.batch_id = b.batch_id;
+        GET DIAGNOSTICS r = ROW_COUNT;
+        UPDATE medallion.batches x SET purged_at = now() WHERE x.batch_id = b.batch_id;
+        batch_id := b.batch_id;
+        source := b.source;
+        rows_purged := n + r;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.medallion_purge_bronze(interval)
+    IS 'deletes the bronze rows of batches loaded before the retention period (setting retention_days) once they are in silver';
+REVOKE ALL ON FUNCTION @extschema@.medallion_purge_bronze(interval) FROM PUBLIC;
+
+-------------------------------------------------------------------------------
 -- Access: the PII split (SPEC section 6)
 -------------------------------------------------------------------------------
 
@@ -975,6 +1517,12 @@ CREATE POLICY territory ON gold.marketing_customers FOR SELECT
 CREATE POLICY engineer ON gold.marketing_customers TO medallion_engineer
     USING (true) WITH CHECK (true);
 
+-- helpers of the pipeline: for the engineer (medallion_apply_access), not PUBLIC
+REVOKE ALL ON FUNCTION medallion.setting_int(text), medallion.apply_drop_expectations(text),
+    medallion.check_expectations(), medallion.run_begin(),
+    medallion.run_step(bigint, integer, text, text, text), medallion.run_finish(bigint),
+    medallion.new_landing_files() FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.medallion_apply_access()
 RETURNS void
 LANGUAGE plpgsql
@@ -1032,12 +1580,18 @@ BEGIN
         ON ALL TABLES IN SCHEMA medallion, bronze, silver, gold TO medallion_engineer;
     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA medallion, bronze, silver, gold
         TO medallion_engineer;
+    -- expectations are SQL the refresh runs, and the classification decides
+    -- the grants: the owner's to change
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON medallion.expectations, medallion.column_classification
+        FROM medallion_engineer;
     FOR r IN SELECT p.oid::regprocedure AS fn, p.prokind FROM pg_proc p JOIN pg_depend d
                     ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
                     JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'medallion'
              WHERE p.proname IN ('medallion_ingest_csv', 'medallion_parse_products',
                                  'medallion_refresh_silver', 'medallion_refresh_gold',
-                                 'medallion_run', 'medallion_purge_bronze')
+                                 'medallion_run', 'medallion_purge_bronze', 'landing_files',
+                                 'new_landing_files', 'run_begin', 'run_step', 'run_finish',
+                                 'check_expectations', 'apply_drop_expectations', 'setting_int')
     LOOP
         EXECUTE format('GRANT EXECUTE ON %s %s TO medallion_engineer',
                        CASE r.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, r.fn);
@@ -1107,3 +1661,7 @@ SELECT pg_catalog.pg_extension_config_dump('bronze.sales', '');
 SELECT pg_catalog.pg_extension_config_dump('bronze.sales_orders', '');
 SELECT pg_catalog.pg_extension_config_dump('medallion.column_classification', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('medallion.marketing_territories', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.expectations', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.dq_results', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.runs', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.run_steps', '');

@@ -184,7 +184,9 @@ DELETE FROM medallion.column_classification WHERE column_name = 'no_such_column'
 -- admin functions are not executable by PUBLIC
 --
 -- every function written in SQL or PL/pgSQL pins search_path, SECURITY
--- DEFINER or not
+-- DEFINER or not; but the procedure medallion_run, which commits and so
+-- cannot have a SET clause: it calls only schema-qualified medallion
+-- functions that pin it
 SELECT p.oid::regprocedure AS function, l.lanname, p.prosecdef, p.proconfig
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'

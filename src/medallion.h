@@ -34,6 +34,7 @@ extern void medallion_restore_gucs(int nest_level);
  */
 #define MEDALLION_LOCK_INGEST	0x6D640001	/* one source and file size */
 #define MEDALLION_LOCK_REFRESH	0x6D640002	/* parse, silver and gold refresh */
+#define MEDALLION_LOCK_RUN		0x6D640003	/* CALL medallion_run() (taken in SQL) */
 
 /* medallion.c */
 extern void medallion_lock_refresh(void);

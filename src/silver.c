@@ -179,7 +179,7 @@ static const char *const eval_sales =
 "      UNION ALL"
 "      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
 "      WHERE q.source = 'sales' AND q.resolved_at IS NULL"
-"        AND q.rule IN ('unknown_customer', 'future_order_date')) e "
+"        AND q.rule IN ('unknown_customer', 'future_order_date', 'expectation')) e "
 "JOIN silver.sales_records r USING (batch_id, line)";
 
 /*
@@ -229,7 +229,7 @@ static const char *const eval_orders =
 "      UNION ALL"
 "      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
 "      WHERE q.source = 'sales_orders' AND q.resolved_at IS NULL"
-"        AND q.rule IN ('unknown_customer', 'unknown_price')) e "
+"        AND q.rule IN ('unknown_customer', 'unknown_price', 'expectation')) e "
 "JOIN silver.order_records r USING (batch_id, line)";
 
 /* the items of typed order records, with their positions */
@@ -571,6 +571,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 
 	/* sales */
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
+	medallion_run_step("drop expectations", "SELECT medallion.apply_drop_expectations('sales')",
+					   0, NULL, NULL);
 	counts->sales = medallion_run_count_step("count sales",
 											 "SELECT count(*) FROM medallion.work_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
@@ -579,6 +581,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	/* orders: drop what cannot be admitted until nothing more drops */
 	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
 	medallion_run_batches_step("evaluate orders", eval_orders, batch_ids);
+	medallion_run_step("drop expectations", "SELECT medallion.apply_drop_expectations('sales_orders')",
+					   0, NULL, NULL);
 	medallion_analyze("ANALYZE medallion.work_eval");
 	while (medallion_run_step("drop unpriced orders", drop_unpriced_orders, 0, NULL, NULL) > 0)
 		;
@@ -619,6 +623,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 										 "SELECT count(*) FROM silver.quarantine "
 										 "WHERE first_seen = now() AND resolved_at IS NULL");
 	medallion_run_batches_step("mark batches", mark_batches, batch_ids);
+	/* warn and fail expectations; a failing fail one raises, and all rolls back */
+	medallion_run_step("expectations", "SELECT medallion.check_expectations()", 0, NULL, NULL);
 
 	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
 	SPI_finish();

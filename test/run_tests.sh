@@ -87,6 +87,18 @@ cp -a test/data/. "$DATA/"
 cp test/data/landing_customers.csv "$DATA/landing/customers_1.csv"
 cp test/data/customers_basic.csv "$DATA/outside/secret.csv"
 ln -s ../outside/secret.csv "$DATA/landing/escape.csv"
+# the landing directory of the operations test: the sample data, a file
+# refused for a missing column, files that belong to no source
+mkdir -p "$DATA/ops"
+cp test/data/sample/customers.csv "$DATA/ops/customers_2026.csv"
+cp test/data/sample/products.csv "$DATA/ops/products.csv"
+cp test/data/sample/sales.csv "$DATA/ops/sales_1.csv"
+cp test/data/sample/sales_orders.csv "$DATA/ops/sales_orders_1.csv"
+cp test/data/customers_missing_columns.csv "$DATA/ops/sales_orders_2_bad.csv"
+echo "not a source" >"$DATA/ops/notes.txt"
+cp test/data/ops_sales_orders_late.csv "$DATA/ops/"   # no source's name: loaded by hand
+cp test/data/sample/sales.csv "$DATA/ops/.sales_uploading.csv"
+touch -d '1 hour ago' "$DATA"/ops/* "$DATA"/ops/.sales_uploading.csv
 python3 test/bench/gen_data.py --out "$DATA/big" --customers 1000 --products 500 \
     --orders 60000 --only sales_orders --seed 3
 mv "$DATA/big/sales_orders.csv" "$DATA/big_orders.csv"
