@@ -31,19 +31,19 @@ SET DateStyle = 'ISO, YMD';
 CREATE EXTENSION medallion;
 
 \echo
-\echo == bronze: every sample file, by its name relative to medallion.landing_dir
-SELECT s.name AS source, b.batch_id, b.status, b.rows_loaded, b.rows_rejected
-FROM medallion.sources s,
-     LATERAL medallion_ingest_csv(s.name, s.name || '.csv') AS b
-ORDER BY s.load_order;
+\echo == one run, as pg_cron would start it: CALL medallion_run() loads every file
+\echo == of the landing directory, parses, and refreshes silver and gold
+UPDATE medallion.settings SET value = '0' WHERE name = 'settle_seconds';
+CALL medallion_run();
+SELECT step_no, step, coalesce(source, '') AS source, status, batch_id, rows_in, rows_out,
+       rows_rejected, rows_quarantined
+FROM medallion.run_steps ORDER BY step_no;
+SELECT run_id, status, files, rows_out AS rows_loaded, rows_rejected, rows_quarantined
+FROM medallion.runs;
 \echo == malformed CSV records kept in bronze.rejects
 SELECT batch_id, line, reason, encode(raw, 'escape') AS raw FROM bronze.rejects ORDER BY 1, 2;
 \echo == a file loaded twice is a duplicate batch and loads nothing
 SELECT batch_id, status, rows_loaded FROM medallion_ingest_csv('customers', 'customers.csv');
-
-\echo == silver and gold, built by one call
-SELECT * FROM medallion_refresh_gold();
-
 \echo == every bronze record is in silver, quarantined, or collapsed into another
 SELECT source, bronze_rows, silver_rows, quarantined, collapsed, balanced
 FROM medallion.silver_accounting ORDER BY batch_id;
@@ -74,4 +74,27 @@ FROM gold.product_performance ORDER BY revenue DESC LIMIT 8;
 SELECT ltv_segment, count(*) AS customers, sum(total_spend) AS spend,
        round(avg(total_orders), 1) AS avg_orders
 FROM gold.marketing_customers GROUP BY 1 ORDER BY min(total_spend) DESC;
+\echo == lineage: what each batch fed
+SELECT batch_id, source, bronze_rows, silver_table, silver_rows, quarantined, gold_table, gold_rows
+FROM medallion.lineage ORDER BY batch_id, gold_table::text;
+\echo == the PII split: a sales analyst, and a call-center agent for California
+CREATE ROLE demo_sales LOGIN IN ROLE medallion_sales;
+CREATE ROLE demo_agent_ca LOGIN IN ROLE medallion_marketing;
+INSERT INTO medallion.marketing_territories VALUES ('demo_agent_ca', 'CA');
+\set ON_ERROR_STOP off
+\c - demo_sales
+\echo sales reads gold and the PII-free columns of silver.customers ...
+SELECT count(*) AS sales_metrics_rows FROM gold.sales_metrics;
+SELECT customer_id, state, loyalty_segment FROM silver.customers ORDER BY customer_id LIMIT 2;
+\echo ... but no personal data:
+SELECT email FROM silver.customers LIMIT 1;
+SELECT count(*) FROM gold.marketing_customers;
+\c - demo_agent_ca
+\echo the California agent sees California customers only:
+SELECT state, count(*) AS customers FROM gold.marketing_customers GROUP BY 1;
+\c - postgres
+\set ON_ERROR_STOP on
+DROP OWNED BY demo_sales, demo_agent_ca;
+DELETE FROM medallion.marketing_territories;
+DROP ROLE demo_sales, demo_agent_ca;
 SQL
