@@ -528,6 +528,11 @@ CREATE TABLE medallion.dq_warnings (
 );
 COMMENT ON TABLE medallion.dq_warnings IS 'data-quality warnings per batch: counted, not quarantined';
 
+-- Products an order record has an item of without its own price (their
+-- price changes reprice orders); grows with new batches
+CREATE TABLE medallion.unpriced_products (product_id text PRIMARY KEY);
+COMMENT ON TABLE medallion.unpriced_products IS 'internal: products some order item takes its price from';
+
 -- Products and customers whose gold rows need recomputing although the
 -- sales fact did not change (a new name, a new current version, ...)
 CREATE TABLE medallion.gold_pending (
@@ -587,6 +592,8 @@ CREATE UNLOGGED TABLE medallion.work_products_before (product_id text PRIMARY KE
 CREATE UNLOGGED TABLE medallion.work_products_after (product_id text PRIMARY KEY,
     product_name text, product_category text, price numeric, curr text, ean13 text,
     ean5 text, unit text, batch_id bigint, line bigint);
+CREATE UNLOGGED TABLE medallion.work_products_repricing (product_id text PRIMARY KEY,
+    new_category boolean NOT NULL);
 CREATE UNLOGGED TABLE medallion.work_orders_touched (order_number text);
 CREATE UNLOGGED TABLE medallion.work_orders_affected (order_number text);
 CREATE UNLOGGED TABLE medallion.work_sale_prices (product_id text);

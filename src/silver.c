@@ -41,6 +41,7 @@ static const char *const empty_working_sets =
 "TRUNCATE medallion.work_customers_touched, medallion.work_products_touched,"
 "  medallion.work_products_before, medallion.work_products_after,"
 "  medallion.work_orders_touched, medallion.work_orders_affected, medallion.work_sale_prices,"
+"  medallion.work_products_repricing,"
 "  medallion.work_order_winners, medallion.work_eval";
 
 /* ---------------------------------------------------------------------
@@ -428,15 +429,51 @@ static const char *const pending_changed_products =
  * product whose category changes or, for items without their own price,
  * whose price changes.
  */
+/*
+ * Products that some order record has an item of without its own price: a
+ * change of their price reprices orders.  Kept up to date from the new
+ * batches, so that a price change of any other product (one priced by the
+ * newest sale, say) does not send the refresh through every order.
+ */
+static const char *const note_unpriced_products =
+"INSERT INTO medallion.unpriced_products "
+"SELECT DISTINCT (r.items[x.item_no]).product_id FROM silver.order_records r "
+"CROSS JOIN LATERAL unnest(r.unpriced_items) AS x(item_no) "
+"WHERE r.batch_id = ANY($1) AND r.unpriced_items IS NOT NULL "
+"ON CONFLICT DO NOTHING";
+
+/*
+ * Products whose change changes the orders they are in: a new category
+ * (every order with the product), a new price (orders with an item of it
+ * without its own price).  Usually there are none.
+ */
+static const char *const products_repricing =
+"INSERT INTO medallion.work_products_repricing "
+"SELECT a.product_id, a.product_category IS DISTINCT FROM b.product_category "
+"FROM medallion.work_products_before b "
+"JOIN medallion.work_products_after a USING (product_id) "
+"WHERE a.product_category IS DISTINCT FROM b.product_category"
+"   OR (a.price IS DISTINCT FROM b.price"
+"       AND EXISTS (SELECT 1 FROM medallion.unpriced_products u WHERE u.product_id = a.product_id))";
+
+/* the orders whose facts change: the touched ones, and those products reprice */
 static const char *const affected_orders =
 "INSERT INTO medallion.work_orders_affected "
 "SELECT order_number FROM medallion.work_orders_touched "
 "UNION "
-"SELECT i.order_number FROM silver.order_items i "
-"JOIN medallion.work_products_before b ON b.product_id = i.product_id "
-"JOIN medallion.work_products_after a ON a.product_id = i.product_id "
-"WHERE a.product_category IS DISTINCT FROM b.product_category"
-"   OR (i.price IS NULL AND a.price IS DISTINCT FROM b.price)";
+"SELECT o.order_number FROM silver.orders o "
+"JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line "
+"WHERE EXISTS (SELECT 1 FROM unnest(r.items) u"
+"              JOIN medallion.work_products_repricing c ON c.product_id = u.product_id"
+"              WHERE c.new_category)"
+"   OR (r.unpriced_items IS NOT NULL"
+"       AND EXISTS (SELECT 1 FROM unnest(r.unpriced_items) AS x(item_no)"
+"                   JOIN medallion.work_products_repricing c"
+"                     ON c.product_id = (r.items[x.item_no]).product_id))";
+
+static const char *const affected_touched_orders =
+"INSERT INTO medallion.work_orders_affected "
+"SELECT DISTINCT order_number FROM medallion.work_orders_touched";
 
 /* their whole state ($1: emission), read before products and orders change */
 #define EMIT_ORDERS(sign) \
@@ -604,12 +641,16 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	 * Products, then the orders they price.  Facts are read out before
 	 * anything changes and again after, for gold.
 	 */
+	medallion_run_batches_step("unpriced products", note_unpriced_products, batch_ids);
 	medallion_run_batches_step("merge product attributes", merge_product_attributes, batch_ids);
 	medallion_run_step("products before", products_before, 0, NULL, NULL);
 	medallion_run_step("products after", products_after, 0, NULL, NULL);
 	if (emission != (Datum) 0)
 	{
-		medallion_run_step("affected orders", affected_orders, 0, NULL, NULL);
+		if (medallion_run_step("products repricing", products_repricing, 0, NULL, NULL) > 0)
+			medallion_run_step("affected orders", affected_orders, 0, NULL, NULL);
+		else
+			medallion_run_step("affected orders", affected_touched_orders, 0, NULL, NULL);
 		medallion_run_param_step("facts before", emit_old_orders, emission);
 	}
 	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
