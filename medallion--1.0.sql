@@ -528,10 +528,14 @@ CREATE TABLE medallion.dq_warnings (
 );
 COMMENT ON TABLE medallion.dq_warnings IS 'data-quality warnings per batch: counted, not quarantined';
 
--- Products an order record has an item of without its own price (their
--- price changes reprice orders); grows with new batches
-CREATE TABLE medallion.unpriced_products (product_id text PRIMARY KEY);
-COMMENT ON TABLE medallion.unpriced_products IS 'internal: products some order item takes its price from';
+-- Products order records have items of (a change of category changes
+-- those orders), and whether an item takes its price from the product (a
+-- change of price reprices it); grows with new batches
+CREATE TABLE medallion.order_products (
+    product_id text PRIMARY KEY,
+    unpriced boolean NOT NULL
+);
+COMMENT ON TABLE medallion.order_products IS 'internal: products of order items, and whether some item takes the product''s price';
 
 -- Products and customers whose gold rows need recomputing although the
 -- sales fact did not change (a new name, a new current version, ...)

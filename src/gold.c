@@ -63,26 +63,27 @@ static const char *const clear_gold =
  * per day, customer or category, with one sort instead of a grouping per
  * level.
  */
-#define SOURCE(from) \
+#define SOURCE(keys, from) \
 "INSERT INTO medallion.work_gold_src " \
 "SELECT emission, sign, order_key, customer_id, day, product_id, product_category, revenue, units," \
-"  row_number() OVER (PARTITION BY emission, sign, order_key" \
-"                     ORDER BY product_category, product_id) = 1," \
-"  row_number() OVER (PARTITION BY emission, sign, order_key, product_category" \
-"                     ORDER BY product_id) = 1 " \
+"  row_number() OVER (PARTITION BY " keys "order_key ORDER BY product_category, product_id) = 1," \
+"  row_number() OVER (PARTITION BY " keys "order_key, product_category ORDER BY product_id) = 1 " \
 "FROM (" from ") f"
 
-/* in full: the whole fact, as one emission of additions */
-static const char *const source_full = SOURCE(
+/*
+ * In full: the whole fact, as one emission of additions.  Grouped in the
+ * order the windows need, so that one sort serves all three.
+ */
+static const char *const source_full = SOURCE("",
 "SELECT 0 AS emission, 1 AS sign, order_key, customer_id, order_date AS day, product_id,"
 "  product_category, sum(revenue) AS revenue, sum(units) AS units "
-"FROM silver.sales_fact GROUP BY order_key, customer_id, order_date, product_id, product_category");
+"FROM silver.sales_fact GROUP BY order_key, product_category, product_id, customer_id, order_date");
 
-static const char *const source_delta = SOURCE(
+static const char *const source_delta = SOURCE("emission, sign, ",
 "SELECT emission, sign, order_key, customer_id, day, product_id, product_category,"
 "  sum(revenue) AS revenue, sum(units) AS units "
 "FROM medallion.fact_delta "
-"GROUP BY emission, sign, order_key, customer_id, day, product_id, product_category");
+"GROUP BY emission, sign, order_key, product_category, product_id, customer_id, day");
 
 /* ---------------------------------------------------------------------
  * Exact state: sums, and orders counted once per group and emission

@@ -430,21 +430,24 @@ static const char *const pending_changed_products =
  * whose price changes.
  */
 /*
- * Products that some order record has an item of without its own price: a
- * change of their price reprices orders.  Kept up to date from the new
- * batches, so that a price change of any other product (one priced by the
- * newest sale, say) does not send the refresh through every order.
+ * The products order records have items of, and whether some item takes
+ * its price from the product: only a change of these reprices orders.
+ * Kept up to date from the new batches, so that a change to any other
+ * product (one seen only in sales, say) does not send the refresh through
+ * every order.
  */
-static const char *const note_unpriced_products =
-"INSERT INTO medallion.unpriced_products "
-"SELECT DISTINCT (r.items[x.item_no]).product_id FROM silver.order_records r "
-"CROSS JOIN LATERAL unnest(r.unpriced_items) AS x(item_no) "
-"WHERE r.batch_id = ANY($1) AND r.unpriced_items IS NOT NULL "
-"ON CONFLICT DO NOTHING";
+static const char *const note_order_products =
+"INSERT INTO medallion.order_products AS o (product_id, unpriced) "
+"SELECT u.product_id, coalesce(bool_or(u.item_no = ANY (r.unpriced_items)), false) "
+"FROM silver.order_records r "
+ITEMS_OF("r")
+"WHERE r.batch_id = ANY($1) AND u.product_id IS NOT NULL "
+"GROUP BY u.product_id "
+"ON CONFLICT (product_id) DO UPDATE SET unpriced = true WHERE excluded.unpriced AND NOT o.unpriced";
 
 /*
  * Products whose change changes the orders they are in: a new category
- * (every order with the product), a new price (orders with an item of it
+ * (orders with the product), a new price (orders with an item of it
  * without its own price).  Usually there are none.
  */
 static const char *const products_repricing =
@@ -452,9 +455,9 @@ static const char *const products_repricing =
 "SELECT a.product_id, a.product_category IS DISTINCT FROM b.product_category "
 "FROM medallion.work_products_before b "
 "JOIN medallion.work_products_after a USING (product_id) "
+"JOIN medallion.order_products o USING (product_id) "
 "WHERE a.product_category IS DISTINCT FROM b.product_category"
-"   OR (a.price IS DISTINCT FROM b.price"
-"       AND EXISTS (SELECT 1 FROM medallion.unpriced_products u WHERE u.product_id = a.product_id))";
+"   OR (o.unpriced AND a.price IS DISTINCT FROM b.price)";
 
 /* the orders whose facts change: the touched ones, and those products reprice */
 static const char *const affected_orders =
@@ -641,7 +644,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	 * Products, then the orders they price.  Facts are read out before
 	 * anything changes and again after, for gold.
 	 */
-	medallion_run_batches_step("unpriced products", note_unpriced_products, batch_ids);
+	medallion_run_batches_step("order products", note_order_products, batch_ids);
 	medallion_run_batches_step("merge product attributes", merge_product_attributes, batch_ids);
 	medallion_run_step("products before", products_before, 0, NULL, NULL);
 	medallion_run_step("products after", products_after, 0, NULL, NULL);
