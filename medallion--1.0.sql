@@ -613,6 +613,20 @@ CREATE UNLOGGED TABLE medallion.work_gold_periods (grain text, period_start date
     period_end date, PRIMARY KEY (grain, period_start));
 CREATE UNLOGGED TABLE medallion.work_gold_products (product_id text PRIMARY KEY);
 CREATE UNLOGGED TABLE medallion.work_gold_customers (customer_id bigint PRIMARY KEY);
+-- the refreshes ANALYZE them for row counts and rough distributions: a
+-- small sample is enough, and quick
+ALTER TABLE medallion.work_eval ALTER COLUMN source SET STATISTICS 10,
+    ALTER COLUMN batch_id SET STATISTICS 10, ALTER COLUMN line SET STATISTICS 10,
+    ALTER COLUMN is_new SET STATISTICS 10, ALTER COLUMN rule SET STATISTICS 10,
+    ALTER COLUMN reason SET STATISTICS 10;
+ALTER TABLE medallion.work_gold_src ALTER COLUMN emission SET STATISTICS 10,
+    ALTER COLUMN sign SET STATISTICS 10, ALTER COLUMN order_key SET STATISTICS 10,
+    ALTER COLUMN customer_id SET STATISTICS 10, ALTER COLUMN day SET STATISTICS 10,
+    ALTER COLUMN product_id SET STATISTICS 10, ALTER COLUMN product_category SET STATISTICS 10,
+    ALTER COLUMN revenue SET STATISTICS 10, ALTER COLUMN units SET STATISTICS 10,
+    ALTER COLUMN first_of_order SET STATISTICS 10, ALTER COLUMN first_of_category SET STATISTICS 10;
+ALTER TABLE medallion.work_orders_touched ALTER COLUMN order_number SET STATISTICS 10;
+ALTER TABLE medallion.work_orders_affected ALTER COLUMN order_number SET STATISTICS 10;
 COMMENT ON TABLE medallion.work_eval IS 'internal: working set of medallion_refresh_silver';
 COMMENT ON TABLE medallion.work_gold_src IS 'internal: working set of medallion_refresh_gold';
 

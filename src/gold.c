@@ -154,14 +154,25 @@ static const char *const apply_customer_categories =
 "FROM medallion.work_gold_src WHERE first_of_category GROUP BY customer_id, product_category "
 "ON CONFLICT (customer_id, product_category) DO UPDATE SET order_count = t.order_count + excluded.order_count";
 
-/* groups no order is in any more */
+/*
+ * Groups no order is in any more: only groups the changes touched can have
+ * become empty (a full build has none).
+ */
 static const char *const drop_empty_state =
-"DELETE FROM medallion.gold_day_products WHERE order_count = 0;"
-"DELETE FROM medallion.gold_day_categories WHERE order_count = 0;"
-"DELETE FROM medallion.gold_days WHERE order_count = 0;"
-"DELETE FROM medallion.gold_products WHERE order_count = 0;"
-"DELETE FROM medallion.gold_customers WHERE order_count = 0;"
-"DELETE FROM medallion.gold_customer_categories WHERE order_count = 0";
+"DELETE FROM medallion.gold_day_products t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.day = s.day AND t.product_id = s.product_id"
+"    AND t.product_category = s.product_category;"
+"DELETE FROM medallion.gold_day_categories t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.day = s.day AND t.product_category = s.product_category;"
+"DELETE FROM medallion.gold_days t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.day = s.day;"
+"DELETE FROM medallion.gold_products t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.product_id = s.product_id;"
+"DELETE FROM medallion.gold_customers t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id;"
+"DELETE FROM medallion.gold_customer_categories t USING medallion.work_gold_src s"
+"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id"
+"    AND t.product_category = s.product_category";
 
 /* ---------------------------------------------------------------------
  * What to recompute
@@ -289,14 +300,17 @@ static const char *const refresh_marketing =
 "  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) "
 "SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment,"
 "  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase,"
-"  coalesce((SELECT array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\")"
-"            FROM medallion.gold_customer_categories cc WHERE cc.customer_id = c.customer_id),"
-"           '{}'),"
+"  coalesce(k.categories, '{}'),"
 "  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'"
 "       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END "
 "FROM medallion.work_gold_customers t "
 "JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current "
 "LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id "
+"LEFT JOIN (SELECT cc.customer_id,"
+"                  array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\") AS categories"
+"           FROM medallion.gold_customer_categories cc"
+"           JOIN medallion.work_gold_customers t USING (customer_id)"
+"           GROUP BY cc.customer_id) k ON k.customer_id = t.customer_id "
 "WHERE c.email IS NOT NULL OR c.phone IS NOT NULL";
 
 /* ---------------------------------------------------------------------
@@ -382,13 +396,17 @@ refresh_gold(bool full, GoldCounts *counts)
 	medallion_run_step("customers", apply_customers, 0, NULL, NULL);
 	medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
 	medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
-	medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
+	if (!full)
+		medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
 
 	counts->periods = medallion_run_step("touched periods", touched_periods, 0, NULL, NULL);
 	counts->products = medallion_run_step("touched products", touched_products, 0, NULL, NULL);
 	args[2] = Int32GetDatum(all_customers ? 1 : 0);
 	counts->customers = medallion_run_step("touched customers", touched_customers,
 										   1, &argtypes[2], &args[2]);
+	/* few rows, usually: the plans below should know it */
+	medallion_analyze("ANALYZE medallion.work_gold_periods, medallion.work_gold_products,"
+					  " medallion.work_gold_customers");
 
 	medallion_run_step("sales metrics", refresh_sales_metrics[full], 0, NULL, NULL);
 	medallion_run_step("category metrics", refresh_category_metrics[full], 0, NULL, NULL);

@@ -478,16 +478,24 @@ static const char *const affected_touched_orders =
 "INSERT INTO medallion.work_orders_affected "
 "SELECT DISTINCT order_number FROM medallion.work_orders_touched";
 
-/* their whole state ($1: emission), read before products and orders change */
+/*
+ * Their whole state ($1: emission), read before products and orders change
+ * and again after.  Each order is looked up by its key (LIMIT 1 keeps the
+ * planner from hashing every order for a few thousand, most of them new).
+ * The amount is silver.order_items' own: qty times own price, else the
+ * product's.
+ */
 #define EMIT_ORDERS(sign) \
 "INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id," \
 "  product_category, revenue, units) " \
-"SELECT $1, " sign ", 'O' || i.order_number, o.customer_id, o.order_date, i.product_id," \
-"  p.product_category, i.amount, i.qty " \
+"SELECT $1, " sign ", 'O' || o.order_number, o.customer_id, o.order_date, u.product_id," \
+"  p.product_category, u.qty * coalesce(u.price, p.price), u.qty " \
 "FROM medallion.work_orders_affected a " \
-"JOIN silver.order_items i ON i.order_number = a.order_number " \
-"JOIN silver.orders o ON o.order_number = a.order_number " \
-"JOIN silver.products p ON p.product_id = i.product_id"
+"CROSS JOIN LATERAL (SELECT o.order_number, o.customer_id, o.order_date, o._batch_id, o._line" \
+"                    FROM silver.orders o WHERE o.order_number = a.order_number LIMIT 1) o " \
+"JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line " \
+ITEMS_OF("r") \
+"JOIN silver.products p ON p.product_id = u.product_id"
 
 static const char *const emit_old_orders = EMIT_ORDERS("-1");
 static const char *const emit_new_orders = EMIT_ORDERS("1");
@@ -654,6 +662,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 			medallion_run_step("affected orders", affected_orders, 0, NULL, NULL);
 		else
 			medallion_run_step("affected orders", affected_touched_orders, 0, NULL, NULL);
+		medallion_analyze("ANALYZE medallion.work_orders_affected");
 		medallion_run_param_step("facts before", emit_old_orders, emission);
 	}
 	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
