@@ -9,6 +9,7 @@ OBJS = \
 	src/values.o \
 	src/values_sql.o \
 	src/json_items.o \
+	src/json_batch.o \
 	src/parse.o \
 	src/steps.o \
 	src/aggregates.o \

@@ -22,7 +22,7 @@ char	   *medallion_landing_dir = NULL;
 /* medallion.max_field_size: longest CSV field accepted, in bytes */
 int			medallion_max_field_size = 1024 * 1024;
 
-/* medallion.parallel_parse: parse CSV on a second thread while loading */
+/* medallion.parallel_parse: parse CSV and JSON on a second thread while loading */
 bool		medallion_parallel_parse = true;
 
 void		_PG_init(void);
@@ -53,9 +53,10 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("medallion.parallel_parse",
-							 "Parses CSV files on a second thread while the backend inserts.",
-							 "The thread runs only the CSV parser and reads the file; "
-							 "everything touching the database stays in the backend.",
+							 "Parses CSV files, and the JSON of sales and orders, on a second thread "
+							 "while the backend inserts.",
+							 "The thread runs only the CSV or JSON parser, on the file or on rows "
+							 "already read; everything touching the database stays in the backend.",
 							 &medallion_parallel_parse,
 							 true,
 							 PGC_USERSET,
@@ -65,6 +66,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("medallion");
 
 	RegisterResourceReleaseCallback(medallion_bronze_release, NULL);
+	RegisterResourceReleaseCallback(medallion_parse_release, NULL);
 }
 
 /*

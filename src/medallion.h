@@ -72,6 +72,8 @@ extern void medallion_refresh_silver_locked(SilverCounts *counts);
 
 /* parse.c */
 extern int64 medallion_parse_pending(void);
+extern void medallion_parse_release(ResourceReleasePhase phase, bool isCommit,
+									bool isTopLevel, void *arg);
 
 /* bronze.c */
 extern void medallion_bronze_release(ResourceReleasePhase phase, bool isCommit,

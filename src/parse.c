@@ -17,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "medallion.h"
+#include "json_batch.h"
 #include "json_items.h"
 #include "values.h"
 
@@ -42,14 +43,20 @@
 
 PG_FUNCTION_INFO_V1(medallion_parse_products);
 
+/* bronze rows fetched, and their JSON parsed, at a time */
 #define FETCH_ROWS	5000
+/* fields of a row after _line, in both queries */
+#define NFIELDS		7
+/* JSON fields of a row: sales' product; orders' items, clicks, promo_info */
+#define NJSON(orders)	((orders) ? 3 : 1)
 /* values longer than this are cut in quarantine reasons */
 #define SHOWN_VALUE	80
+
+typedef struct Chunk Chunk;
 
 /* State of one parse call. */
 typedef struct ParseState
 {
-	JsonParser *json;			/* one json-c tokener for every field */
 	pg_cryptohash_ctx *md5;
 	MemoryContext row_cxt;		/* reset after every row */
 	int64		batch_id;
@@ -60,6 +67,7 @@ typedef struct ParseState
 	TupleDesc	item_desc;
 	Oid			click_type;		/* silver.order_click */
 	TupleDesc	click_desc;
+	Chunk	   *chunks;			/* two, alternating */
 } ParseState;
 
 /* A bronze field: its bytes, or NULL. */
@@ -69,12 +77,6 @@ typedef struct Field
 	size_t		len;
 	bool		isnull;
 } Field;
-
-static void
-free_json_parser(void *arg)
-{
-	json_parser_free((JsonParser *) arg);
-}
 
 static Field
 field(HeapTuple tup, TupleDesc desc, int attno)
@@ -186,18 +188,20 @@ enum
 	"SELECT _line, customer_id, product_name, order_date, product_category, " \
 	"product, total_price, customer_name FROM bronze.sales WHERE _batch_id = $1"
 
-/* Types one bronze sales row. */
+/*
+ * Types one bronze sales row: f holds its NFIELDS fields, jf the parse of its
+ * product JSON.
+ */
 static void
-parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc)
+parse_sales_row(ParseState *ps, BulkInserter *out, Field *f, Datum line, bool line_null,
+				JsonField *jf)
 {
 	Datum		v[S_NATTS];
 	bool		n[S_NATTS];
-	Field		f[7];
 	Field		customer,
 				product_name,
 				date,
 				category,
-				product,
 				total;
 	const char *problem = NULL;
 	char	   *detail = NULL;
@@ -206,26 +210,23 @@ parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc
 				m,
 				d;
 	bool		negative = false;
-	JsonProduct prod;
-	JsonStatus	js;
+	JsonProduct prod = jf->product;
+	JsonStatus	js = jf->status;
 	size_t		rowbytes = 0;
 
-	for (int i = 0; i < 7; i++)
-	{
-		f[i] = field(tup, desc, i + 2);
+	for (int i = 0; i < NFIELDS; i++)
 		rowbytes += f[i].len;
-	}
 	customer = f[0];
 	product_name = f[1];
 	date = f[2];
 	category = f[3];
-	product = f[4];
 	total = f[5];
 
 	memset(n, true, sizeof(n));
 	v[S_BATCH] = Int64GetDatum(ps->batch_id);
-	v[S_LINE] = SPI_getbinval(tup, desc, 1, &n[S_LINE]);
-	v[S_HASH] = record_hash(ps, f, 7);
+	v[S_LINE] = line;
+	n[S_LINE] = line_null;
+	v[S_HASH] = record_hash(ps, f, NFIELDS);
 	n[S_BATCH] = n[S_HASH] = false;
 
 	/* the rules of SPEC section 4, in its order; the first broken is kept */
@@ -263,8 +264,6 @@ parse_sales_row(ParseState *ps, BulkInserter *out, HeapTuple tup, TupleDesc desc
 						  shown(f[5]));
 	}
 
-	js = present(&product) ? json_parse_product(ps->json, product.s, product.len, &prod)
-		: JSON_INVALID;
 	if (js == JSON_OK && prod.id.s != NULL)
 	{
 		v[S_PRODUCT_ID] = text_datum(prod.id.s, prod.id.len);
@@ -353,7 +352,6 @@ set_text(Datum *v, bool *n, int att, JsonText t)
 	}
 }
 
-/* Types one bronze sales_orders row, with its items and clicks. */
 /* An array of composite values. */
 static Datum
 composite_array(Datum *elems, int n, Oid type)
@@ -361,32 +359,37 @@ composite_array(Datum *elems, int n, Oid type)
 	return PointerGetDatum(construct_array(elems, n, type, -1, false, TYPALIGN_DOUBLE));
 }
 
+/*
+ * Types one bronze sales_orders row, with its items and clicks: f holds its
+ * NFIELDS fields, jf the parse of ordered_products, clicked_items and
+ * promo_info.
+ */
 static void
-parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc desc)
+parse_order_row(ParseState *ps, BulkInserter *orders, Field *f, Datum line, bool line_null,
+				JsonField *jf)
 {
 	Datum		v[O_NATTS];
 	bool		n[O_NATTS];
-	Field		customer = field(tup, desc, 2);
-	Field		when = field(tup, desc, 3);
-	Field		number = field(tup, desc, 4);
-	Field		products = field(tup, desc, 5);
-	Field		clicked = field(tup, desc, 6);
-	Field		nlines = field(tup, desc, 7);
-	Field		promo = field(tup, desc, 8);
-	Datum		line = SPI_getbinval(tup, desc, 1, &n[O_LINE]);
+	Field		customer = f[0];
+	Field		when = f[1];
+	Field		number = f[2];
+	Field		clicked = f[4];
+	Field		nlines = f[5];
+	Field		promo = f[6];
 	const char *problem = NULL;
 	char	   *detail = NULL;
 	int64_t		customer_id;
 	int64_t		usecs;
 	int64_t		nl;
-	JsonItem   *items = NULL;
-	int			nitems = 0;
-	JsonStatus	js;
+	JsonItem   *items = jf[0].items;
+	int			nitems = jf[0].nitems;
+	JsonStatus	js = jf[0].status;
 
 	memset(n, true, sizeof(n));
 	v[O_BATCH] = Int64GetDatum(ps->batch_id);
 	v[O_LINE] = line;
-	n[O_BATCH] = n[O_LINE] = false;
+	n[O_BATCH] = false;
+	n[O_LINE] = line_null;
 
 	if (present(&number))
 	{
@@ -407,7 +410,7 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 	else if (!problem)
 	{
 		problem = "invalid_customer_id";
-		detail = psprintf("customer_id %s is not a positive integer", shown(field(tup, desc, 2)));
+		detail = psprintf("customer_id %s is not a positive integer", shown(f[0]));
 	}
 
 	if (present(&when) && value_timestamp(when.s, when.len, &usecs))
@@ -423,11 +426,9 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 	{
 		problem = "invalid_order_datetime";
 		detail = psprintf("order_datetime %s is neither unix seconds nor an ISO-8601 timestamp",
-						  shown(field(tup, desc, 3)));
+						  shown(f[1]));
 	}
 
-	js = present(&products) ? json_parse_items(ps->json, products.s, products.len, &items, &nitems)
-		: JSON_INVALID;
 	if (js != JSON_OK)
 	{
 		if (!problem)
@@ -436,7 +437,7 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 			detail = psprintf(js == JSON_EMPTY ? "ordered_products %s is an empty array"
 							  : js == JSON_WRONG_TYPE ? "ordered_products %s is not a JSON array"
 							  : "ordered_products %s is not valid JSON",
-							  shown(field(tup, desc, 5)));
+							  shown(f[3]));
 		}
 	}
 	else
@@ -466,10 +467,8 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 
 	if (present(&promo))
 	{
-		JsonText	array;
-
-		if (json_parse_array_text(ps->json, promo.s, promo.len, &array) == JSON_OK)
-			v[O_PROMO] = jsonb_datum(array.s, array.len);
+		if (jf[2].status == JSON_OK)
+			v[O_PROMO] = jsonb_datum(jf[2].text.s, jf[2].text.len);
 		else
 			v[O_PROMO] = jsonb_string_datum(promo.s, promo.len);
 		n[O_PROMO] = false;
@@ -527,10 +526,10 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 
 		if (present(&clicked))
 		{
-			JsonClick  *clicks;
-			int			nclicks;
+			JsonClick  *clicks = jf[1].clicks;
+			int			nclicks = jf[1].nclicks;
 
-			if (json_parse_clicks(ps->json, clicked.s, clicked.len, &clicks, &nclicks) != JSON_OK)
+			if (jf[1].status != JSON_OK)
 				ps->warn_clicks++;
 			else
 			{
@@ -550,7 +549,7 @@ parse_order_row(ParseState *ps, BulkInserter *orders, HeapTuple tup, TupleDesc d
 			}
 		}
 	}
-	bulk_inserter_add(orders, v, n, products.len + clicked.len + 128);
+	bulk_inserter_add(orders, v, n, f[3].len + f[4].len + 128);
 	ps->rows_written++;
 }
 
@@ -614,7 +613,187 @@ record_warning(int64 batch_id, const char *source, const char *warning, int64 ro
 		elog(ERROR, "could not record data-quality warnings");
 }
 
-/* Types and parses every row of one batch. */
+/*
+ * A chunk of bronze rows: their fields, and the parse of their JSON, done
+ * on a second thread (medallion.parallel_parse) while the backend types and
+ * inserts the chunk before.
+ */
+struct Chunk
+{
+	SPITupleTable *tuptable;	/* the rows; the fields point into them */
+	uint64		nrows;
+	MemoryContext cxt;			/* fields and JSON results, detoasted values */
+	Field	   *fields;			/* nrows * NFIELDS */
+	Datum	   *lines;
+	bool	   *line_nulls;
+	JsonField  *json;			/* nrows * njson */
+	JsonBatch  *batch;			/* parses json; results live in it */
+	bool		threaded;		/* batch's thread is parsing json */
+};
+
+/* The batch whose thread is running (one at a time), for the release callback. */
+static JsonBatch *running_batch = NULL;
+
+static void
+free_json_batch(void *arg)
+{
+	JsonBatch  *batch = arg;
+
+	if (running_batch == batch)
+		running_batch = NULL;
+	json_batch_free(batch);
+}
+
+/*
+ * Resource release callback: on abort, wait for a JSON thread before the
+ * transaction frees the rows it reads.
+ */
+void
+medallion_parse_release(ResourceReleasePhase phase, bool isCommit,
+						bool isTopLevel, void *arg)
+{
+	if (!isCommit && phase == RESOURCE_RELEASE_BEFORE_LOCKS && running_batch != NULL)
+	{
+		json_batch_wait(running_batch);
+		running_batch = NULL;
+	}
+}
+
+static void
+chunk_init(Chunk *c, MemoryContext parent)
+{
+	MemoryContextCallback *cb;
+
+	memset(c, 0, sizeof(Chunk));
+	c->cxt = AllocSetContextCreate(parent, "medallion parse chunk", ALLOCSET_DEFAULT_SIZES);
+	c->batch = json_batch_create();
+	if (c->batch == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	/* json-c and the batch allocate with malloc: free them with the parent */
+	cb = MemoryContextAllocZero(parent, sizeof(MemoryContextCallback));
+	cb->func = free_json_batch;
+	cb->arg = c->batch;
+	MemoryContextRegisterResetCallback(parent, cb);
+}
+
+static void
+json_input(JsonField *jf, JsonKind kind, Field f)
+{
+	jf->kind = kind;
+	jf->s = NULL;
+	jf->len = 0;
+	if (present(&f))
+	{
+		jf->s = f.s;
+		jf->len = f.len;
+	}
+}
+
+/* Takes the rows SPI just fetched into c: their fields and JSON inputs. */
+static void
+chunk_fill(Chunk *c, bool orders)
+{
+	MemoryContext oldcxt;
+	SPITupleTable *tt = SPI_tuptable;
+	int			njson = NJSON(orders);
+
+	MemoryContextReset(c->cxt);
+	oldcxt = MemoryContextSwitchTo(c->cxt);
+	c->tuptable = tt;
+	c->nrows = SPI_processed;
+	c->fields = palloc(sizeof(Field) * NFIELDS * c->nrows);
+	c->lines = palloc(sizeof(Datum) * c->nrows);
+	c->line_nulls = palloc(sizeof(bool) * c->nrows);
+	c->json = palloc0(sizeof(JsonField) * njson * c->nrows);
+	for (uint64 r = 0; r < c->nrows; r++)
+	{
+		Field	   *f = &c->fields[r * NFIELDS];
+		JsonField  *jf = &c->json[r * njson];
+
+		c->lines[r] = SPI_getbinval(tt->vals[r], tt->tupdesc, 1, &c->line_nulls[r]);
+		for (int i = 0; i < NFIELDS; i++)
+			f[i] = field(tt->vals[r], tt->tupdesc, i + 2);
+		if (orders)
+		{
+			json_input(&jf[0], JSON_KIND_ITEMS, f[3]);
+			json_input(&jf[1], JSON_KIND_CLICKS, f[4]);
+			json_input(&jf[2], JSON_KIND_ARRAY_TEXT, f[6]);
+		}
+		else
+			json_input(&jf[0], JSON_KIND_PRODUCT, f[4]);
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+static void
+json_out_of_memory(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory while parsing JSON")));
+}
+
+/* Parses c's JSON: on a second thread when allowed, else at once. */
+static void
+chunk_parse_json(Chunk *c, bool orders)
+{
+	int			njson = NJSON(orders);
+
+	Assert(running_batch == NULL);
+	if (medallion_parallel_parse && json_batch_start(c->batch, c->json, njson * c->nrows) == 0)
+	{
+		c->threaded = true;
+		running_batch = c->batch;
+	}
+	else if (json_batch_parse(c->batch, c->json, njson * c->nrows) != 0)
+		json_out_of_memory();
+}
+
+/* Waits for the thread parsing c's JSON, if one does. */
+static void
+chunk_wait_json(Chunk *c)
+{
+	int			rc;
+
+	if (!c->threaded)
+		return;
+	rc = json_batch_wait(c->batch);
+	c->threaded = false;
+	running_batch = NULL;
+	if (rc != 0)
+		json_out_of_memory();
+}
+
+/* Types and writes c's rows, once its JSON is parsed. */
+static void
+chunk_write(ParseState *ps, Chunk *c, BulkInserter *out, bool orders)
+{
+	int			njson = NJSON(orders);
+
+	chunk_wait_json(c);
+	for (uint64 r = 0; r < c->nrows; r++)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(ps->row_cxt);
+
+		CHECK_FOR_INTERRUPTS();
+		if (orders)
+			parse_order_row(ps, out, &c->fields[r * NFIELDS], c->lines[r], c->line_nulls[r],
+							&c->json[r * njson]);
+		else
+			parse_sales_row(ps, out, &c->fields[r * NFIELDS], c->lines[r], c->line_nulls[r],
+							&c->json[r * njson]);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(ps->row_cxt);
+	}
+	SPI_freetuptable(c->tuptable);
+	c->tuptable = NULL;
+	c->nrows = 0;
+}
+
+/*
+ * Types and parses every row of one batch.  While the backend writes one
+ * chunk, the next is fetched and its JSON parsed on the second thread.
+ */
 static void
 parse_batch(ParseState *ps, int64 batch_id, bool orders)
 {
@@ -622,6 +801,8 @@ parse_batch(ParseState *ps, int64 batch_id, bool orders)
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(batch_id)};
 	Portal		portal;
+	Chunk	   *cur = &ps->chunks[0];
+	Chunk	   *next = &ps->chunks[1];
 
 	ps->batch_id = batch_id;
 	ps->warn_line_items = ps->warn_clicks = 0;
@@ -629,25 +810,27 @@ parse_batch(ParseState *ps, int64 batch_id, bool orders)
 
 	portal = SPI_cursor_open_with_args(NULL, orders ? ORDERS_QUERY : SALES_QUERY,
 									   1, argtypes, args, NULL, true, 0);
-	for (;;)
+	SPI_cursor_fetch(portal, true, FETCH_ROWS);
+	chunk_fill(cur, orders);
+	chunk_parse_json(cur, orders);
+	while (cur->nrows > 0)
 	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			MemoryContext oldcxt = MemoryContextSwitchTo(ps->row_cxt);
+		Chunk	   *done;
 
-			CHECK_FOR_INTERRUPTS();
-			if (orders)
-				parse_order_row(ps, &out, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
-			else
-				parse_sales_row(ps, &out, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(ps->row_cxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		chunk_fill(next, orders);
+		/* one thread at a time: next's JSON starts once cur's is done */
+		chunk_wait_json(cur);
+		if (next->nrows > 0)
+			chunk_parse_json(next, orders);
+		chunk_write(ps, cur, &out, orders);
+		done = cur;
+		cur = next;
+		next = done;
 	}
+	if (cur->tuptable != NULL)
+		SPI_freetuptable(cur->tuptable);
+	cur->tuptable = NULL;
 	SPI_cursor_close(portal);
 
 	bulk_inserter_close(&out);
@@ -670,7 +853,6 @@ int64
 medallion_parse_pending(void)
 {
 	ParseState	ps;
-	MemoryContextCallback *cb;
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	uint64		nbatches;
@@ -700,14 +882,9 @@ medallion_parse_pending(void)
 
 	memset(&ps, 0, sizeof(ps));
 	ps.row_cxt = AllocSetContextCreate(cxt, "medallion parse row", ALLOCSET_DEFAULT_SIZES);
-	ps.json = json_parser_create();
-	if (ps.json == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	/* json-c allocates with malloc: free it with this call's memory */
-	cb = palloc(sizeof(MemoryContextCallback));
-	cb->func = free_json_parser;
-	cb->arg = ps.json;
-	MemoryContextRegisterResetCallback(cxt, cb);
+	ps.chunks = palloc(sizeof(Chunk) * 2);
+	chunk_init(&ps.chunks[0], cxt);
+	chunk_init(&ps.chunks[1], cxt);
 	ps.item_type = composite_type("order_item", &ps.item_desc, I_NATTS);
 	ps.click_type = composite_type("order_click", &ps.click_desc, C_NATTS);
 	ps.md5 = pg_cryptohash_create(PG_MD5);

@@ -51,7 +51,7 @@ count_regress() {
 }
 
 echo "== unit tests (pure C cores, with ASan + UBSan, then with TSan)"
-PURE_SOURCES="src/csv_reader.c src/values.c src/json_items.c"
+PURE_SOURCES="src/csv_reader.c src/values.c src/json_items.c src/json_batch.c"
 for t in test/unit/*_test.c; do
     for san in "address,undefined" "thread"; do
         name="$(basename "$t" .c) [${san%%,*}]"
