@@ -71,19 +71,35 @@ static const char *const clear_gold =
 "FROM (" from ") f"
 
 /*
- * In full: the whole fact, as one emission of additions.  Grouped in the
- * order the windows need, so that one sort serves all three.
+ * The keys are compared byte by byte (COLLATE "C"): which row of an order
+ * is marked first does not matter, and sorting this many texts under a
+ * linguistic collation would cost more than the rest of the statement.
  */
-static const char *const source_full = SOURCE("",
-"SELECT 0 AS emission, 1 AS sign, order_key, customer_id, order_date AS day, product_id,"
-"  product_category, sum(revenue) AS revenue, sum(units) AS units "
-"FROM silver.sales_fact GROUP BY order_key, product_category, product_id, customer_id, order_date");
+#define C_KEYS \
+"order_key COLLATE \"C\" AS order_key, customer_id, day, product_id COLLATE \"C\" AS product_id," \
+"  product_category COLLATE \"C\" AS product_category, sum(revenue) AS revenue, sum(units) AS units "
+
+/*
+ * In full: the whole fact, as one emission of additions.  Orders are
+ * grouped in the order the windows need, so that one sort serves all
+ * three; sales need neither.
+ */
+static const char *const source_full_orders = SOURCE("",
+"SELECT 0 AS emission, 1 AS sign, " C_KEYS
+"FROM (SELECT order_key, customer_id, order_date AS day, product_id, product_category, revenue, units"
+"      FROM silver.sales_fact WHERE channel = 'orders') f "
+"GROUP BY 3, 7, 6, 4, 5");
+
+/* a sale is an order of one product: its own group, first in everything */
+static const char *const source_full_sales =
+"INSERT INTO medallion.work_gold_src "
+"SELECT 0, 1, order_key, customer_id, order_date, product_id, product_category, revenue, units,"
+"  true, true "
+"FROM silver.sales_fact WHERE channel = 'sales'";
 
 static const char *const source_delta = SOURCE("emission, sign, ",
-"SELECT emission, sign, order_key, customer_id, day, product_id, product_category,"
-"  sum(revenue) AS revenue, sum(units) AS units "
-"FROM medallion.fact_delta "
-"GROUP BY emission, sign, order_key, product_category, product_id, customer_id, day");
+"SELECT emission, sign, " C_KEYS
+"FROM medallion.fact_delta GROUP BY 1, 2, 3, 7, 6, 4, 5");
 
 /* ---------------------------------------------------------------------
  * Exact state: sums, and orders counted once per group and emission
@@ -155,22 +171,24 @@ static const char *const apply_customer_categories =
 "ON CONFLICT (customer_id, product_category) DO UPDATE SET order_count = t.order_count + excluded.order_count";
 
 /*
- * Groups no order is in any more: only groups the changes touched can have
- * become empty (a full build has none).
+ * Groups no order is in any more: only groups an order left in this
+ * refresh (a change of sign -1) can have become empty; a full build, or a
+ * refresh that only adds, has none.
  */
+#define REMOVALS "(SELECT * FROM medallion.work_gold_src WHERE sign < 0) s"
 static const char *const drop_empty_state =
-"DELETE FROM medallion.gold_day_products t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_day_products t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.day = s.day AND t.product_id = s.product_id"
 "    AND t.product_category = s.product_category;"
-"DELETE FROM medallion.gold_day_categories t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_day_categories t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.day = s.day AND t.product_category = s.product_category;"
-"DELETE FROM medallion.gold_days t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_days t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.day = s.day;"
-"DELETE FROM medallion.gold_products t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_products t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.product_id = s.product_id;"
-"DELETE FROM medallion.gold_customers t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_customers t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.customer_id = s.customer_id;"
-"DELETE FROM medallion.gold_customer_categories t USING medallion.work_gold_src s"
+"DELETE FROM medallion.gold_customer_categories t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.customer_id = s.customer_id"
 "    AND t.product_category = s.product_category";
 
@@ -292,26 +310,36 @@ static const char *const rank_products =
 "      JOIN medallion.gold_products g ON g.product_id = pp2.product_id) r "
 "WHERE pp.product_id = r.product_id AND pp.category_rank <> r.category_rank";
 
-/* $1, $2: the High and Medium thresholds */
-static const char *const refresh_marketing =
-"DELETE FROM gold.marketing_customers m USING medallion.work_gold_customers t "
-"WHERE m.customer_id = t.customer_id;"
-"INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone,"
-"  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) "
-"SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment,"
-"  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase,"
-"  coalesce(k.categories, '{}'),"
-"  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'"
-"       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END "
-"FROM medallion.work_gold_customers t "
-"JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current "
-"LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id "
-"LEFT JOIN (SELECT cc.customer_id,"
-"                  array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\") AS categories"
-"           FROM medallion.gold_customer_categories cc"
-"           JOIN medallion.work_gold_customers t USING (customer_id)"
-"           GROUP BY cc.customer_id) k ON k.customer_id = t.customer_id "
-"WHERE c.email IS NOT NULL OR c.phone IS NOT NULL";
+/*
+ * $1, $2: the High and Medium thresholds.  The categories of a few
+ * customers are looked up by key; of all of them, aggregated in one pass.
+ */
+#define MARKETING(categories, join) \
+"DELETE FROM gold.marketing_customers m USING medallion.work_gold_customers t " \
+"WHERE m.customer_id = t.customer_id;" \
+"INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone," \
+"  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) " \
+"SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment," \
+"  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase," \
+"  coalesce(" categories ", '{}')," \
+"  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'" \
+"       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END " \
+"FROM medallion.work_gold_customers t " \
+"JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current " \
+"LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id " \
+join \
+"WHERE c.email IS NOT NULL OR c.phone IS NOT NULL"
+
+#define SORTED_CATEGORIES "array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\")"
+
+static const char *const refresh_marketing[2] = {
+	MARKETING("(SELECT " SORTED_CATEGORIES " FROM medallion.gold_customer_categories cc"
+			  " WHERE cc.customer_id = t.customer_id)", ""),
+	MARKETING("k.categories",
+			  "LEFT JOIN (SELECT cc.customer_id, " SORTED_CATEGORIES " AS categories"
+			  "           FROM medallion.gold_customer_categories cc"
+			  "           JOIN medallion.work_gold_customers t USING (customer_id)"
+			  "           GROUP BY cc.customer_id) k ON k.customer_id = t.customer_id ")};
 
 /* ---------------------------------------------------------------------
  * Driving it
@@ -382,7 +410,8 @@ refresh_gold(bool full, GoldCounts *counts)
 	{
 		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
 		medallion_run_step("clear gold", clear_gold, 0, NULL, NULL);
-		counts->fact_changes = medallion_run_step("facts", source_full, 0, NULL, NULL);
+		counts->fact_changes = medallion_run_step("facts: sales", source_full_sales, 0, NULL, NULL);
+		counts->fact_changes += medallion_run_step("facts: orders", source_full_orders, 0, NULL, NULL);
 		all_customers = true;
 	}
 	else
@@ -413,7 +442,7 @@ refresh_gold(bool full, GoldCounts *counts)
 	medallion_run_step("period metrics", refresh_period_metrics[full], 0, NULL, NULL);
 	medallion_run_step("product performance", refresh_product_performance, 0, NULL, NULL);
 	medallion_run_step("rank products", rank_products, 0, NULL, NULL);
-	medallion_run_step("marketing customers", refresh_marketing, 2, argtypes, args);
+	medallion_run_step("marketing customers", refresh_marketing[all_customers], 2, argtypes, args);
 
 	medallion_run_step("consume changes",
 					   "TRUNCATE medallion.fact_delta; DELETE FROM medallion.gold_pending",

@@ -500,14 +500,15 @@ ITEMS_OF("r") \
 static const char *const emit_old_orders = EMIT_ORDERS("-1");
 static const char *const emit_new_orders = EMIT_ORDERS("1");
 
+/* the latest record of each order (byte order is as good as any to group by) */
 static const char *const order_winners =
 "INSERT INTO medallion.work_order_winners "
-"SELECT DISTINCT ON (r.order_number) r.* FROM silver.order_records r "
+"SELECT DISTINCT ON (r.order_number COLLATE \"C\") r.* FROM silver.order_records r "
 "JOIN medallion.work_orders_touched USING (order_number) "
 "WHERE r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q"
 "  WHERE q.source = 'sales_orders' AND q.batch_id = r.batch_id AND q.line = r.line"
 "    AND q.resolved_at IS NULL) "
-"ORDER BY r.order_number, r.batch_id DESC, r.line DESC";
+"ORDER BY r.order_number COLLATE \"C\", r.batch_id DESC, r.line DESC";
 
 static const char *const upsert_orders =
 "INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
