@@ -7,21 +7,12 @@
  */
 #include "json_batch.h"
 
+#include "tap.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int	tests = 0;
-static int	failures = 0;
-
-static void
-check(int ok, const char *what)
-{
-	tests++;
-	if (!ok)
-		failures++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, what);
-}
 
 static int
 same_text(JsonText a, JsonText b)
@@ -258,7 +249,5 @@ main(void)
 	free_fields(f2, 1000);
 	free_fields(f3, 2000);
 
-	printf("1..%d\n", tests);
-	printf("# json_batch_test: %d passed, %d failed\n", tests - failures, failures);
-	return failures > 0;
+	return tap_done();
 }

@@ -4,20 +4,11 @@
  */
 #include "json_items.h"
 
+#include "tap.h"
+
 #include <stdio.h>
 #include <string.h>
 
-static int	tests = 0;
-static int	failures = 0;
-
-static void
-check(int ok, const char *what)
-{
-	tests++;
-	if (!ok)
-		failures++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, what);
-}
 
 static int
 text_is(JsonText t, const char *expect)
@@ -141,6 +132,5 @@ main(void)
 	check(text_is(items[0].id, "KEEP"), "items survive parsing a product");
 
 	json_parser_free(p);
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }
