@@ -345,7 +345,8 @@ static const char *const products_before =
  * admitted sales, then items of admitted orders (own price), each newest
  * first.  Admitted records never leave, so the records this refresh admits
  * ($1: and the catalog rows of the new batches) only have to beat each
- * attribute's current winner.
+ * attribute's current winner.  Records are looked up by key: after a load
+ * of 1% more, a join would read every sales record to find the new ones.
  */
 static const char *const merge_product_attributes =
 "WITH cand AS ("
@@ -356,7 +357,9 @@ static const char *const merge_product_attributes =
 "  UNION ALL"
 "  SELECT s.product_id, 2, s.batch_id, s.line, 0, coalesce(s.product_name, s.json_name),"
 "    s.product_category, s.price::text, s.curr, NULL, NULL, NULL"
-"  FROM medallion.work_eval e JOIN silver.sales_records s ON s.batch_id = e.batch_id AND s.line = e.line"
+"  FROM medallion.work_eval e"
+"  CROSS JOIN LATERAL (SELECT * FROM silver.sales_records s"
+"                      WHERE s.batch_id = e.batch_id AND s.line = e.line LIMIT 1) s"
 "  WHERE e.source = 'sales' AND e.rule IS NULL"
 "  UNION ALL"
 "  SELECT u.product_id, 3, r.batch_id, r.line, u.item_no::integer, u.name, NULL, u.price::text, u.curr,"
