@@ -132,6 +132,20 @@ keep(JsonBatch *b, JsonText *t)
 	return true;
 }
 
+/* Copies n elements of size bytes into the arena (none: NULL); false when out of memory. */
+static bool
+keep_array(JsonBatch *b, void **dst, const void *src, int n, size_t size)
+{
+	*dst = NULL;
+	if (n == 0)
+		return true;
+	*dst = arena_alloc(b, size * n);
+	if (*dst == NULL)
+		return false;
+	memcpy(*dst, src, size * n);
+	return true;
+}
+
 /* Parses one field and moves what it found into the arena. */
 static bool
 parse_field(JsonBatch *b, JsonField *f)
@@ -159,12 +173,8 @@ parse_field(JsonBatch *b, JsonField *f)
 				JsonItem   *items;
 
 				f->status = json_parse_items(b->parser, f->s, f->len, &items, &f->nitems);
-				if (f->nitems == 0)
-					return true;
-				f->items = arena_alloc(b, sizeof(JsonItem) * f->nitems);
-				if (f->items == NULL)
+				if (!keep_array(b, (void **) &f->items, items, f->nitems, sizeof(JsonItem)))
 					return false;
-				memcpy(f->items, items, sizeof(JsonItem) * f->nitems);
 				for (int i = 0; i < f->nitems; i++)
 				{
 					JsonItem   *it = &f->items[i];
@@ -182,12 +192,8 @@ parse_field(JsonBatch *b, JsonField *f)
 				JsonClick  *clicks;
 
 				f->status = json_parse_clicks(b->parser, f->s, f->len, &clicks, &f->nclicks);
-				if (f->nclicks == 0)
-					return true;
-				f->clicks = arena_alloc(b, sizeof(JsonClick) * f->nclicks);
-				if (f->clicks == NULL)
+				if (!keep_array(b, (void **) &f->clicks, clicks, f->nclicks, sizeof(JsonClick)))
 					return false;
-				memcpy(f->clicks, clicks, sizeof(JsonClick) * f->nclicks);
 				for (int i = 0; i < f->nclicks; i++)
 					if (!keep(b, &f->clicks[i].id))
 						return false;

@@ -704,7 +704,8 @@ chunk_fill(Chunk *c, bool orders)
 	c->fields = palloc(sizeof(Field) * NFIELDS * c->nrows);
 	c->lines = palloc(sizeof(Datum) * c->nrows);
 	c->line_nulls = palloc(sizeof(bool) * c->nrows);
-	c->json = palloc0(sizeof(JsonField) * njson * c->nrows);
+	/* json_input sets the inputs, the parse every result */
+	c->json = palloc(sizeof(JsonField) * njson * c->nrows);
 	for (uint64 r = 0; r < c->nrows; r++)
 	{
 		Field	   *f = &c->fields[r * NFIELDS];
@@ -764,13 +765,13 @@ chunk_wait_json(Chunk *c)
 		json_out_of_memory();
 }
 
-/* Types and writes c's rows, once its JSON is parsed. */
+/* Types and writes c's rows; the caller waited for its JSON. */
 static void
 chunk_write(ParseState *ps, Chunk *c, BulkInserter *out, bool orders)
 {
 	int			njson = NJSON(orders);
 
-	chunk_wait_json(c);
+	Assert(!c->threaded);
 	for (uint64 r = 0; r < c->nrows; r++)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(ps->row_cxt);
