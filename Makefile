@@ -14,7 +14,9 @@ OBJS = \
 	src/steps.o \
 	src/aggregates.o \
 	src/silver.o \
-	src/gold.o src/run.o
+	src/gold.o \
+	src/gold_state.o \
+	src/run.o
 
 EXTENSION = medallion
 DATA = medallion--1.0.sql

@@ -10,9 +10,9 @@
  * the silver refresh records: each changed order arrives as its whole old
  * state (sign -1) and its whole new state (sign +1), so "is this order in
  * this group" is counted exactly at every level by grouping one emission of
- * one order.  A full rebuild feeds the whole fact through the same
- * statements as one emission of +1s, so the two cannot disagree in how they
- * count.
+ * one order.  A full rebuild builds the same state in one pass over the
+ * whole fact (gold_state.c); the regression tests rebuild in full after
+ * incremental refreshes and compare the two row for row.
  *
  * Then only what changed is recomputed: the periods of every grain that
  * contain a changed day (a year from its exact days, not its rounded
@@ -61,93 +61,54 @@ static const char *const clear_gold =
  * the row that stands for its order and the one that stands for its order
  * within a category: summing signs over those rows counts each order once
  * per day, customer or category, with one sort instead of a grouping per
- * level.
+ * level.  The keys are compared byte by byte (COLLATE "C"): which row of
+ * an order is marked first does not matter, and a linguistic collation
+ * would cost more than the rest of the statement.
  */
-#define SOURCE(keys, from) \
-"INSERT INTO medallion.work_gold_src " \
-"SELECT emission, sign, order_key, customer_id, day, product_id, product_category, revenue, units," \
-"  row_number() OVER (PARTITION BY " keys "order_key ORDER BY product_category, product_id) = 1," \
-"  row_number() OVER (PARTITION BY " keys "order_key, product_category ORDER BY product_id) = 1 " \
-"FROM (" from ") f"
-
-/*
- * The keys are compared byte by byte (COLLATE "C"): which row of an order
- * is marked first does not matter, and sorting this many texts under a
- * linguistic collation would cost more than the rest of the statement.
- */
-#define C_KEYS \
-"order_key COLLATE \"C\" AS order_key, customer_id, day, product_id COLLATE \"C\" AS product_id," \
-"  product_category COLLATE \"C\" AS product_category, sum(revenue) AS revenue, sum(units) AS units "
-
-/*
- * In full: the whole fact, as one emission of additions.  Orders are
- * grouped in the order the windows need, so that one sort serves all
- * three; sales need neither.
- */
-static const char *const source_full_orders = SOURCE("",
-"SELECT 0 AS emission, 1 AS sign, " C_KEYS
-"FROM (SELECT order_key, customer_id, order_date AS day, product_id, product_category, revenue, units"
-"      FROM silver.sales_fact WHERE channel = 'orders') f "
-"GROUP BY 3, 7, 6, 4, 5");
-
-/* a sale is an order of one product: its own group, first in everything */
-static const char *const source_full_sales =
+static const char *const source_delta =
 "INSERT INTO medallion.work_gold_src "
-"SELECT 0, 1, order_key, customer_id, order_date, product_id, product_category, revenue, units,"
-"  true, true "
-"FROM silver.sales_fact WHERE channel = 'sales'";
-
-static const char *const source_delta = SOURCE("emission, sign, ",
-"SELECT emission, sign, " C_KEYS
-"FROM medallion.fact_delta GROUP BY 1, 2, 3, 7, 6, 4, 5");
+"SELECT emission, sign, order_key, customer_id, day, product_id, product_category, revenue, units,"
+"  row_number() OVER (PARTITION BY emission, sign, order_key ORDER BY product_category, product_id) = 1,"
+"  row_number() OVER (PARTITION BY emission, sign, order_key, product_category ORDER BY product_id) = 1 "
+"FROM (SELECT emission, sign, order_key COLLATE \"C\" AS order_key, customer_id, day,"
+"        product_id COLLATE \"C\" AS product_id, product_category COLLATE \"C\" AS product_category,"
+"        sum(revenue) AS revenue, sum(units) AS units"
+"      FROM medallion.fact_delta GROUP BY 1, 2, 3, 7, 6, 4, 5) f";
 
 /* ---------------------------------------------------------------------
  * Exact state: sums, and orders counted once per group and emission
  * ---------------------------------------------------------------------
  */
 
-/*
- * Each state statement adds the changes to the stored sums: ON CONFLICT for
- * an incremental refresh; in full, into empty tables, rows go in sorted by
- * key (cheap btree inserts) with no conflict to look for.
- */
-#define APPLY_DAY_PRODUCTS(tail) \
-"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) " \
-"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM medallion.work_gold_src GROUP BY day, product_id, product_category " tail
+/* each state statement adds the changes to the stored sums */
+#define ADD_SUMS "revenue = t.revenue + excluded.revenue," \
+	" units = t.units + excluded.units, order_count = t.order_count + excluded.order_count"
 
-#define APPLY_DAY_CATEGORIES(tail) \
-"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) " \
-"SELECT day, product_category, sum(sign * revenue), sum(sign * units)," \
-"  coalesce(sum(sign) FILTER (WHERE first_of_category), 0) " \
-"FROM medallion.work_gold_src GROUP BY day, product_category " tail
+static const char *const apply_day_products =
+"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) "
+"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM medallion.work_gold_src GROUP BY day, product_id, product_category "
+"ON CONFLICT (day, product_id, product_category) DO UPDATE SET " ADD_SUMS;
 
-#define APPLY_DAYS(tail) \
-"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) " \
-"SELECT day, sum(sign * revenue), sum(sign * units), coalesce(sum(sign) FILTER (WHERE first_of_order), 0) " \
-"FROM medallion.work_gold_src GROUP BY day " tail
+static const char *const apply_day_categories =
+"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) "
+"SELECT day, product_category, sum(sign * revenue), sum(sign * units),"
+"  coalesce(sum(sign) FILTER (WHERE first_of_category), 0) "
+"FROM medallion.work_gold_src GROUP BY day, product_category "
+"ON CONFLICT (day, product_category) DO UPDATE SET " ADD_SUMS;
+
+static const char *const apply_days =
+"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) "
+"SELECT day, sum(sign * revenue), sum(sign * units), coalesce(sum(sign) FILTER (WHERE first_of_order), 0) "
+"FROM medallion.work_gold_src GROUP BY day "
+"ON CONFLICT (day) DO UPDATE SET " ADD_SUMS;
 
 /* a source row is already one order and product */
-#define APPLY_PRODUCTS(tail) \
-"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) " \
-"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) " \
-"FROM medallion.work_gold_src GROUP BY product_id " tail
-
-#define ADD_SUMS "revenue = t.revenue + excluded.revenue, units = t.units + excluded.units," \
-	" order_count = t.order_count + excluded.order_count"
-
-static const char *const apply_day_products[2] = {
-	APPLY_DAY_PRODUCTS("ON CONFLICT (day, product_id, product_category) DO UPDATE SET " ADD_SUMS),
-	APPLY_DAY_PRODUCTS("ORDER BY day, product_id, product_category")};
-static const char *const apply_day_categories[2] = {
-	APPLY_DAY_CATEGORIES("ON CONFLICT (day, product_category) DO UPDATE SET " ADD_SUMS),
-	APPLY_DAY_CATEGORIES("ORDER BY day, product_category")};
-static const char *const apply_days[2] = {
-	APPLY_DAYS("ON CONFLICT (day) DO UPDATE SET " ADD_SUMS),
-	APPLY_DAYS("ORDER BY day")};
-static const char *const apply_products[2] = {
-	APPLY_PRODUCTS("ON CONFLICT (product_id) DO UPDATE SET " ADD_SUMS),
-	APPLY_PRODUCTS("ORDER BY product_id")};
+static const char *const apply_products =
+"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) "
+"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) "
+"FROM medallion.work_gold_src GROUP BY product_id "
+"ON CONFLICT (product_id) DO UPDATE SET " ADD_SUMS;
 
 /* last purchases only grow with additions; a removal recomputes below */
 static const char *const apply_customers =
@@ -197,29 +158,45 @@ static const char *const drop_empty_state =
  * ---------------------------------------------------------------------
  */
 
-/* every period of every grain holding a changed day (all of them in full) */
-static const char *const touched_periods =
-"INSERT INTO medallion.work_gold_periods "
-"SELECT DISTINCT g.grain, p.period_start, (p.period_start + g.length)::date "
-"FROM (SELECT DISTINCT day FROM medallion.work_gold_src) d "
-"CROSS JOIN (VALUES ('day', interval '1 day'), ('week', interval '1 week'),"
-"                   ('month', interval '1 month'), ('quarter', interval '3 months'),"
-"                   ('year', interval '1 year')) g(grain, length) "
-"CROSS JOIN LATERAL (SELECT date_trunc(g.grain, d.day::timestamp)::date AS period_start) p";
+/*
+ * What changed: the source rows of an incremental refresh; in full, the
+ * state just built (every day, product and customer with a sale).
+ */
+#define CHANGED(incremental, full) {incremental, full}
 
-static const char *const touched_products =
-"INSERT INTO medallion.work_gold_products "
-"SELECT product_id FROM medallion.work_gold_src "
-"UNION SELECT key FROM medallion.gold_pending WHERE kind = 'product' "
-"ON CONFLICT DO NOTHING";
+/* every period of every grain holding a changed day */
+#define TOUCHED_PERIODS(days) \
+"INSERT INTO medallion.work_gold_periods " \
+"SELECT DISTINCT g.grain, p.period_start, (p.period_start + g.length)::date " \
+"FROM (" days ") d " \
+"CROSS JOIN (VALUES ('day', interval '1 day'), ('week', interval '1 week')," \
+"                   ('month', interval '1 month'), ('quarter', interval '3 months')," \
+"                   ('year', interval '1 year')) g(grain, length) " \
+"CROSS JOIN LATERAL (SELECT date_trunc(g.grain, d.day::timestamp)::date AS period_start) p"
+
+static const char *const touched_periods[2] = CHANGED(
+	TOUCHED_PERIODS("SELECT DISTINCT day FROM medallion.work_gold_src"),
+	TOUCHED_PERIODS("SELECT day FROM medallion.gold_days"));
+
+#define TOUCHED_PRODUCTS(products) \
+"INSERT INTO medallion.work_gold_products " \
+products " UNION SELECT key FROM medallion.gold_pending WHERE kind = 'product' " \
+"ON CONFLICT DO NOTHING"
+
+static const char *const touched_products[2] = CHANGED(
+	TOUCHED_PRODUCTS("SELECT product_id FROM medallion.work_gold_src"),
+	TOUCHED_PRODUCTS("SELECT product_id FROM medallion.gold_products"));
 
 /* $1: all customers (the LTV thresholds changed, or a full rebuild) */
-static const char *const touched_customers =
-"INSERT INTO medallion.work_gold_customers "
-"SELECT customer_id FROM medallion.work_gold_src "
-"UNION SELECT key::bigint FROM medallion.gold_pending WHERE kind = 'customer' "
-"UNION SELECT customer_id FROM silver.customers WHERE $1 = 1 "
-"ON CONFLICT DO NOTHING";
+#define TOUCHED_CUSTOMERS(customers) \
+"INSERT INTO medallion.work_gold_customers " \
+customers " UNION SELECT key::bigint FROM medallion.gold_pending WHERE kind = 'customer' " \
+"UNION SELECT customer_id FROM silver.customers WHERE $1 = 1 " \
+"ON CONFLICT DO NOTHING"
+
+static const char *const touched_customers[2] = CHANGED(
+	TOUCHED_CUSTOMERS("SELECT customer_id FROM medallion.work_gold_src"),
+	TOUCHED_CUSTOMERS("SELECT customer_id FROM medallion.gold_customers"));
 
 /* ---------------------------------------------------------------------
  * Gold
@@ -410,28 +387,27 @@ refresh_gold(bool full, GoldCounts *counts)
 	{
 		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
 		medallion_run_step("clear gold", clear_gold, 0, NULL, NULL);
-		counts->fact_changes = medallion_run_step("facts: sales", source_full_sales, 0, NULL, NULL);
-		counts->fact_changes += medallion_run_step("facts: orders", source_full_orders, 0, NULL, NULL);
+		counts->fact_changes = medallion_gold_full_state();
 		all_customers = true;
 	}
 	else
+	{
 		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
-	medallion_analyze("ANALYZE medallion.work_gold_src");
-
-	medallion_run_step("day products", apply_day_products[full], 0, NULL, NULL);
-	medallion_run_step("day categories", apply_day_categories[full], 0, NULL, NULL);
-	medallion_run_step("days", apply_days[full], 0, NULL, NULL);
-	medallion_run_step("products", apply_products[full], 0, NULL, NULL);
-	medallion_run_step("customers", apply_customers, 0, NULL, NULL);
-	medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
-	medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
-	if (!full)
+		medallion_analyze("ANALYZE medallion.work_gold_src");
+		medallion_run_step("day products", apply_day_products, 0, NULL, NULL);
+		medallion_run_step("day categories", apply_day_categories, 0, NULL, NULL);
+		medallion_run_step("days", apply_days, 0, NULL, NULL);
+		medallion_run_step("products", apply_products, 0, NULL, NULL);
+		medallion_run_step("customers", apply_customers, 0, NULL, NULL);
+		medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
+		medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
 		medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
+	}
 
-	counts->periods = medallion_run_step("touched periods", touched_periods, 0, NULL, NULL);
-	counts->products = medallion_run_step("touched products", touched_products, 0, NULL, NULL);
+	counts->periods = medallion_run_step("touched periods", touched_periods[full], 0, NULL, NULL);
+	counts->products = medallion_run_step("touched products", touched_products[full], 0, NULL, NULL);
 	args[2] = Int32GetDatum(all_customers ? 1 : 0);
-	counts->customers = medallion_run_step("touched customers", touched_customers,
+	counts->customers = medallion_run_step("touched customers", touched_customers[full],
 										   1, &argtypes[2], &args[2]);
 	/* few rows, usually: the plans below should know it */
 	medallion_analyze("ANALYZE medallion.work_gold_periods, medallion.work_gold_products,"

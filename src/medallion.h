@@ -70,6 +70,9 @@ typedef struct SilverCounts
 
 extern void medallion_refresh_silver_locked(SilverCounts *counts);
 
+/* gold_state.c: the gold state of a full rebuild */
+extern int64 medallion_gold_full_state(void);
+
 /* parse.c */
 extern int64 medallion_parse_pending(void);
 extern void medallion_parse_release(ResourceReleasePhase phase, bool isCommit,
