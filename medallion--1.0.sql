@@ -601,7 +601,6 @@ CREATE UNLOGGED TABLE medallion.work_products_repricing (product_id text PRIMARY
 CREATE UNLOGGED TABLE medallion.work_orders_touched (order_number text);
 CREATE UNLOGGED TABLE medallion.work_orders_affected (order_number text);
 CREATE UNLOGGED TABLE medallion.work_sale_prices (product_id text);
-CREATE UNLOGGED TABLE medallion.work_order_winners (LIKE silver.order_records);
 -- records being decided: rule NULL = admitted, else why not
 CREATE UNLOGGED TABLE medallion.work_eval (source text, batch_id bigint, line bigint,
     is_new boolean, rule text, reason text, PRIMARY KEY (source, batch_id, line));

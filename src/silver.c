@@ -42,7 +42,7 @@ static const char *const empty_working_sets =
 "  medallion.work_products_before, medallion.work_products_after,"
 "  medallion.work_orders_touched, medallion.work_orders_affected, medallion.work_sale_prices,"
 "  medallion.work_products_repricing,"
-"  medallion.work_order_winners, medallion.work_eval";
+"  medallion.work_eval";
 
 /* ---------------------------------------------------------------------
  * Customers
@@ -167,21 +167,24 @@ static const char *const quarantine_products =
  */
 static const char *const eval_sales =
 "INSERT INTO medallion.work_eval "
-"SELECT 'sales', r.batch_id, r.line, e.is_new,"
-"  CASE WHEN r.problem IS NOT NULL THEN r.problem"
-"       WHEN r.order_date > current_date THEN 'future_order_date'"
-"       WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
-"            THEN 'unknown_customer' END,"
-"  CASE WHEN r.problem IS NOT NULL THEN r.problem_detail"
-"       WHEN r.order_date > current_date"
-"            THEN format('order_date %s is later than the refresh date', to_char(r.order_date, 'YYYY-MM-DD'))"
-"       ELSE format('customer %s is not in silver.customers', r.customer_id) END "
-"FROM (SELECT batch_id, line, true AS is_new FROM silver.sales_records WHERE batch_id = ANY($1)"
-"      UNION ALL"
-"      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
-"      WHERE q.source = 'sales' AND q.resolved_at IS NULL"
-"        AND q.rule IN ('unknown_customer', 'future_order_date', 'expectation')) e "
-"JOIN silver.sales_records r USING (batch_id, line)";
+"SELECT 'sales', batch_id, line, is_new, rule,"
+"  CASE WHEN problem IS NOT NULL THEN problem_detail"
+"       WHEN rule = 'future_order_date'"
+"            THEN format('order_date %s is later than the refresh date', to_char(order_date, 'YYYY-MM-DD'))"
+"       WHEN rule = 'unknown_customer'"
+"            THEN format('customer %s is not in silver.customers', customer_id) END "
+"FROM (SELECT r.batch_id, r.line, e.is_new, r.problem, r.problem_detail, r.order_date, r.customer_id,"
+"        CASE WHEN r.problem IS NOT NULL THEN r.problem"
+"             WHEN r.order_date > current_date THEN 'future_order_date'"
+"             WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
+"                  THEN 'unknown_customer' END AS rule"
+"      FROM (SELECT batch_id, line, true AS is_new FROM silver.sales_records WHERE batch_id = ANY($1)"
+"            UNION ALL"
+"            SELECT q.batch_id, q.line, false FROM silver.quarantine q"
+"            WHERE q.source = 'sales' AND q.resolved_at IS NULL"
+"              AND q.rule IN ('unknown_customer', 'future_order_date', 'expectation')) e"
+"      JOIN silver.sales_records r USING (batch_id, line)"
+"      OFFSET 0) x";
 
 /*
  * Distinct sales: the first admitted record of identical ones stands for
@@ -220,18 +223,21 @@ static const char *const upsert_sales =
  */
 static const char *const eval_orders =
 "INSERT INTO medallion.work_eval "
-"SELECT 'sales_orders', r.batch_id, r.line, e.is_new,"
-"  CASE WHEN r.problem IS NOT NULL THEN r.problem"
-"       WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
-"            THEN 'unknown_customer' END,"
-"  CASE WHEN r.problem IS NOT NULL THEN r.problem_detail"
-"       ELSE format('customer %s is not in silver.customers', r.customer_id) END "
-"FROM (SELECT batch_id, line, true AS is_new FROM silver.order_records WHERE batch_id = ANY($1)"
-"      UNION ALL"
-"      SELECT q.batch_id, q.line, false FROM silver.quarantine q"
-"      WHERE q.source = 'sales_orders' AND q.resolved_at IS NULL"
-"        AND q.rule IN ('unknown_customer', 'unknown_price', 'expectation')) e "
-"JOIN silver.order_records r USING (batch_id, line)";
+"SELECT 'sales_orders', batch_id, line, is_new, rule,"
+"  CASE WHEN problem IS NOT NULL THEN problem_detail"
+"       WHEN rule = 'unknown_customer'"
+"            THEN format('customer %s is not in silver.customers', customer_id) END "
+"FROM (SELECT r.batch_id, r.line, e.is_new, r.problem, r.problem_detail, r.customer_id,"
+"        CASE WHEN r.problem IS NOT NULL THEN r.problem"
+"             WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
+"                  THEN 'unknown_customer' END AS rule"
+"      FROM (SELECT batch_id, line, true AS is_new FROM silver.order_records WHERE batch_id = ANY($1)"
+"            UNION ALL"
+"            SELECT q.batch_id, q.line, false FROM silver.quarantine q"
+"            WHERE q.source = 'sales_orders' AND q.resolved_at IS NULL"
+"              AND q.rule IN ('unknown_customer', 'unknown_price', 'expectation')) e"
+"      JOIN silver.order_records r USING (batch_id, line)"
+"      OFFSET 0) x";
 
 /* the items of typed order records, with their positions */
 #define ITEMS_OF(r) \
@@ -503,21 +509,22 @@ ITEMS_OF("r") \
 static const char *const emit_old_orders = EMIT_ORDERS("-1");
 static const char *const emit_new_orders = EMIT_ORDERS("1");
 
-/* the latest record of each order (byte order is as good as any to group by) */
-static const char *const order_winners =
-"INSERT INTO medallion.work_order_winners "
-"SELECT DISTINCT ON (r.order_number COLLATE \"C\") r.* FROM silver.order_records r "
+/*
+ * The latest admitted record of each touched order wins; only its order
+ * columns are sorted, not its items (byte order is as good as any to
+ * group by).
+ */
+static const char *const upsert_orders =
+"INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
+"  number_of_line_items, item_count, promo_info, _batch_id, _line) "
+"SELECT DISTINCT ON (r.order_number COLLATE \"C\") r.order_number, r.customer_id, r.order_datetime,"
+"  r.order_date, r.number_of_line_items, r.item_count, r.promo_info, r.batch_id, r.line "
+"FROM silver.order_records r "
 "JOIN medallion.work_orders_touched USING (order_number) "
 "WHERE r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM silver.quarantine q"
 "  WHERE q.source = 'sales_orders' AND q.batch_id = r.batch_id AND q.line = r.line"
 "    AND q.resolved_at IS NULL) "
-"ORDER BY r.order_number COLLATE \"C\", r.batch_id DESC, r.line DESC";
-
-static const char *const upsert_orders =
-"INSERT INTO silver.orders (order_number, customer_id, order_datetime, order_date,"
-"  number_of_line_items, item_count, promo_info, _batch_id, _line) "
-"SELECT order_number, customer_id, order_datetime, order_date, number_of_line_items, item_count,"
-"  promo_info, batch_id, line FROM medallion.work_order_winners "
+"ORDER BY r.order_number COLLATE \"C\", r.batch_id DESC, r.line DESC "
 "ON CONFLICT (order_number) DO UPDATE SET customer_id = excluded.customer_id,"
 "  order_datetime = excluded.order_datetime, order_date = excluded.order_date,"
 "  number_of_line_items = excluded.number_of_line_items, item_count = excluded.item_count,"
@@ -671,7 +678,6 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	}
 	counts->products = medallion_run_step("upsert products", upsert_products, 0, NULL, NULL);
 	medallion_run_step("pending products", pending_changed_products, 0, NULL, NULL);
-	medallion_run_step("order winners", order_winners, 0, NULL, NULL);
 	medallion_run_step("upsert orders", upsert_orders, 0, NULL, NULL);
 	if (emission != (Datum) 0)
 		medallion_run_param_step("facts after", emit_new_orders, emission);
