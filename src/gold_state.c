@@ -788,6 +788,10 @@ medallion_gold_full_state(void)
 				 " JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line",
 				 &st, read_order, &item_type);
 	write_state(&st);
+	elog(DEBUG1, "medallion gold state: " UINT64_FORMAT " rows held in %zu kB",
+		 (uint64) (st.day_products->members + st.day_categories->members + st.days->members +
+				   st.products->members + st.customers->members + st.customer_categories->members),
+		 MemoryContextMemAllocated(st.cxt, true) / 1024);
 
 	groups = st.groups;
 	MemoryContextDelete(st.cxt);
