@@ -821,6 +821,20 @@ COMMENT ON TABLE medallion.gold_days IS 'internal: exact sums of the sales fact 
 COMMENT ON TABLE medallion.gold_products IS 'internal: exact all-time sums of the sales fact per product';
 COMMENT ON TABLE medallion.gold_customers IS 'internal: exact all-time sums of the sales fact per customer';
 COMMENT ON TABLE medallion.gold_customer_categories IS 'internal: orders per customer and category';
+-- a full build's state so far, merged into the state above each time it
+-- outgrows medallion.gold_state_memory
+CREATE UNLOGGED TABLE medallion.work_state_day_products (LIKE medallion.gold_day_products);
+CREATE UNLOGGED TABLE medallion.work_state_day_categories (LIKE medallion.gold_day_categories);
+CREATE UNLOGGED TABLE medallion.work_state_days (LIKE medallion.gold_days);
+CREATE UNLOGGED TABLE medallion.work_state_products (LIKE medallion.gold_products);
+CREATE UNLOGGED TABLE medallion.work_state_customers (LIKE medallion.gold_customers);
+CREATE UNLOGGED TABLE medallion.work_state_customer_categories (LIKE medallion.gold_customer_categories);
+COMMENT ON TABLE medallion.work_state_day_products IS 'internal: working set of a full gold build';
+COMMENT ON TABLE medallion.work_state_day_categories IS 'internal: working set of a full gold build';
+COMMENT ON TABLE medallion.work_state_days IS 'internal: working set of a full gold build';
+COMMENT ON TABLE medallion.work_state_products IS 'internal: working set of a full gold build';
+COMMENT ON TABLE medallion.work_state_customers IS 'internal: working set of a full gold build';
+COMMENT ON TABLE medallion.work_state_customer_categories IS 'internal: working set of a full gold build';
 
 CREATE TABLE gold.sales_metrics (
     grain text NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),

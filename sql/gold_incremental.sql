@@ -89,6 +89,42 @@ UPDATE medallion.settings SET value = '700' WHERE name = 'ltv_medium_threshold';
 SELECT * FROM pg_temp.incremental_equals_full();
 SELECT ltv_segment, count(*) FROM gold.marketing_customers GROUP BY 1 ORDER BY 1;
 
+-- a full build held to 64kB of state (medallion.gold_state_memory) writes
+-- its state out in parts and sums them: the same state and gold as in memory
+CREATE FUNCTION pg_temp.full_in_parts_equals() RETURNS TABLE (tbl text, rows bigint, differing bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    tables text[] := ARRAY['medallion.gold_day_products', 'medallion.gold_day_categories',
+        'medallion.gold_days', 'medallion.gold_products', 'medallion.gold_customers',
+        'medallion.gold_customer_categories', 'gold.sales_metrics', 'gold.category_metrics',
+        'gold.period_metrics', 'gold.product_performance', 'gold.marketing_customers'];
+    t text;
+BEGIN
+    PERFORM set_config('client_min_messages', 'warning', true);
+    PERFORM medallion_refresh_gold(full => true);
+    FOREACH t IN ARRAY tables LOOP
+        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I; CREATE TEMP TABLE %I AS SELECT * FROM %s',
+                       'mem_' || replace(t, '.', '_'), 'mem_' || replace(t, '.', '_'), t);
+    END LOOP;
+    PERFORM set_config('medallion.gold_state_memory', '64kB', true);
+    PERFORM medallion_refresh_gold(full => true);
+    FOREACH t IN ARRAY tables LOOP
+        tbl := t;
+        EXECUTE format('SELECT count(*) FROM %s', t) INTO rows;
+        EXECUTE format('SELECT count(*) FROM ((SELECT * FROM pg_temp.%I EXCEPT ALL SELECT * FROM %s)'
+                       ' UNION ALL (SELECT * FROM %s EXCEPT ALL SELECT * FROM pg_temp.%I)) d',
+                       'mem_' || replace(t, '.', '_'), t, t, 'mem_' || replace(t, '.', '_')) INTO differing;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+-- the parts went through the working tables, summed and emptied at the end
+-- (by TRUNCATE, which gives a table a new file)
+SELECT pg_relation_filenode('medallion.work_state_customer_categories') AS parts_file \gset
+SELECT * FROM pg_temp.full_in_parts_equals();
+SELECT pg_relation_filenode('medallion.work_state_customer_categories') <> :parts_file AS parts_summed,
+       (SELECT count(*) FROM medallion.work_state_customer_categories) AS left_over;
+
 --
 -- Reconciliation (the fixture's amounts have at most two decimals, so the
 -- rounded sums add up exactly)

@@ -10,7 +10,8 @@
  * state table.  Here each order is read once with its items together (the
  * items array of its winning record), added to hash tables in memory, and
  * each table is then written in key order through the multi-insert path
- * COPY uses.
+ * COPY uses.  The state lives in memory up to medallion.gold_state_memory;
+ * past it, it is written out in parts that SQL sums at the end.
  *
  * What is counted must stay what the incremental refresh counts from
  * medallion.fact_delta (gold.c) and what silver.sales_fact shows: a sale is
@@ -176,7 +177,21 @@ typedef struct State
 	Line	   *lines;			/* of the order being added */
 	int			lines_cap;
 	int64		groups;			/* (order, product, category) groups */
+
+	uint32		rows_read;		/* memory is looked at every 256 rows */
+	int			flushes;		/* times the state was written out so far */
 } State;
+
+static void
+state_tables_create(State *st)
+{
+	st->day_products = gstate_create(st->cxt, 1024, NULL);
+	st->day_categories = gstate_create(st->cxt, 1024, NULL);
+	st->days = gstate_create(st->cxt, 1024, NULL);
+	st->products = gstate_create(st->cxt, 1024, NULL);
+	st->customers = gstate_create(st->cxt, 1024, NULL);
+	st->customer_categories = gstate_create(st->cxt, 1024, NULL);
+}
 
 static void
 state_init(State *st)
@@ -199,12 +214,7 @@ state_init(State *st)
 	st->strings = hash_create("medallion gold strings", 1024, &ctl,
 							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 
-	st->day_products = gstate_create(st->cxt, 1024, NULL);
-	st->day_categories = gstate_create(st->cxt, 1024, NULL);
-	st->days = gstate_create(st->cxt, 1024, NULL);
-	st->products = gstate_create(st->cxt, 1024, NULL);
-	st->customers = gstate_create(st->cxt, 1024, NULL);
-	st->customer_categories = gstate_create(st->cxt, 1024, NULL);
+	state_tables_create(st);
 
 	st->lines_cap = 64;
 	st->lines = MemoryContextAlloc(st->cxt, sizeof(Line) * st->lines_cap);
@@ -407,6 +417,8 @@ add_order(State *st, int64 customer, int32 day, Line *lines, int n)
  * ---------------------------------------------------------------------
  */
 
+static void flush_state(State *st);
+
 static void
 fact_error_callback(void *arg)
 {
@@ -450,16 +462,25 @@ for_each_row(const char *step, const char *sql, State *st,
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	for (;;)
 	{
+		SPITupleTable *tuptable;
+		uint64		n;
+
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
+		/* a flush runs statements, which replace SPI_tuptable */
+		tuptable = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
 			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < n; i++)
 		{
-			fn(st, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, arg);
+			fn(st, tuptable->vals[i], tuptable->tupdesc, arg);
+			if ((++st->rows_read & 255) == 0 &&
+				MemoryContextMemAllocated(st->cxt, true) > (Size) medallion_gold_state_memory * 1024)
+				flush_state(st);
 			CHECK_FOR_INTERRUPTS();
 		}
-		rows += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
+		rows += n;
+		SPI_freetuptable(tuptable);
 	}
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
@@ -674,10 +695,12 @@ typedef enum Column
 	COL_LAST_PURCHASE
 } Column;
 
-/* Writes a state table in key order (cheap index inserts). */
+/* Writes a state table (prefix + name) in key order (cheap index inserts). */
 static int64
-write_table(State *st, gstate_hash *table, const char *relname, const Column *columns, int ncolumns)
+write_table(State *st, gstate_hash *table, const char *prefix, const char *name,
+			const Column *columns, int ncolumns)
 {
+	char	   *relname = psprintf("%s%s", prefix, name);
 	gstate_iterator it;
 	StateEntry *e;
 	StateEntry **all;
@@ -732,11 +755,13 @@ write_table(State *st, gstate_hash *table, const char *relname, const Column *co
 	}
 	bulk_inserter_close(&bi);
 	pfree(all);
+	pfree(relname);
 	return n;
 }
 
+/* Writes the state into the gold state tables, or the working tables. */
 static void
-write_state(State *st)
+write_state(State *st, const char *prefix)
 {
 	static const Column day_products[] = {COL_DAY, COL_PRODUCT, COL_CATEGORY,
 	COL_REVENUE, COL_UNITS, COL_ORDERS};
@@ -749,16 +774,57 @@ write_state(State *st)
 	int64		rows = 0;
 
 	INSTR_TIME_SET_CURRENT(start);
-	rows += write_table(st, st->day_products, "gold_day_products",
+	rows += write_table(st, st->day_products, prefix, "day_products",
 						day_products, lengthof(day_products));
-	rows += write_table(st, st->day_categories, "gold_day_categories",
+	rows += write_table(st, st->day_categories, prefix, "day_categories",
 						day_categories, lengthof(day_categories));
-	rows += write_table(st, st->days, "gold_days", days, lengthof(days));
-	rows += write_table(st, st->products, "gold_products", products, lengthof(products));
-	rows += write_table(st, st->customers, "gold_customers", customers, lengthof(customers));
-	rows += write_table(st, st->customer_categories, "gold_customer_categories",
+	rows += write_table(st, st->days, prefix, "days", days, lengthof(days));
+	rows += write_table(st, st->products, prefix, "products", products, lengthof(products));
+	rows += write_table(st, st->customers, prefix, "customers", customers, lengthof(customers));
+	rows += write_table(st, st->customer_categories, prefix, "customer_categories",
 						customer_categories, lengthof(customer_categories));
 	step_done("write state", start, rows);
+}
+
+/* the state tables summed from the parts written out, which are emptied */
+static const char *const combine_state =
+"INSERT INTO medallion.gold_day_products SELECT day, product_id, product_category, sum(revenue),"
+"  sum(units), sum(order_count) FROM medallion.work_state_day_products GROUP BY 1, 2, 3; "
+"INSERT INTO medallion.gold_day_categories SELECT day, product_category, sum(revenue), sum(units),"
+"  sum(order_count) FROM medallion.work_state_day_categories GROUP BY 1, 2; "
+"INSERT INTO medallion.gold_days SELECT day, sum(revenue), sum(units), sum(order_count)"
+"  FROM medallion.work_state_days GROUP BY 1; "
+"INSERT INTO medallion.gold_products SELECT product_id, sum(revenue), sum(units), sum(order_count)"
+"  FROM medallion.work_state_products GROUP BY 1; "
+"INSERT INTO medallion.gold_customers SELECT customer_id, sum(revenue), sum(order_count),"
+"  max(last_purchase) FROM medallion.work_state_customers GROUP BY 1; "
+"INSERT INTO medallion.gold_customer_categories SELECT customer_id, product_category, sum(order_count)"
+"  FROM medallion.work_state_customer_categories GROUP BY 1, 2; "
+"TRUNCATE medallion.work_state_day_products, medallion.work_state_day_categories,"
+"  medallion.work_state_days, medallion.work_state_products, medallion.work_state_customers,"
+"  medallion.work_state_customer_categories";
+
+/*
+ * The state outgrew medallion.gold_state_memory: it is appended to the
+ * working tables (work_state_*), and the build goes on with empty hash
+ * tables; at the end, SQL sums the parts (a grouping that spills to disk
+ * past work_mem).  Every order is added whole to one part, so the parts'
+ * sums, order counts and last purchases add up to those of the whole.
+ */
+static void
+flush_state(State *st)
+{
+	write_state(st, "work_state_");
+	st->flushes++;
+
+	gstate_destroy(st->day_products);
+	gstate_destroy(st->day_categories);
+	gstate_destroy(st->days);
+	gstate_destroy(st->products);
+	gstate_destroy(st->customers);
+	gstate_destroy(st->customer_categories);
+	MemoryContextReset(st->sums_cxt);
+	state_tables_create(st);
 }
 
 /*
@@ -787,11 +853,17 @@ medallion_gold_full_state(void)
 				 "SELECT o.customer_id, o.order_date, r.items FROM silver.orders o"
 				 " JOIN silver.order_records r ON r.batch_id = o._batch_id AND r.line = o._line",
 				 &st, read_order, &item_type);
-	write_state(&st);
-	elog(DEBUG1, "medallion gold state: " UINT64_FORMAT " rows held in %zu kB",
+	elog(DEBUG1, "medallion gold state: " UINT64_FORMAT " rows held in %zu kB, written out %d times before",
 		 (uint64) (st.day_products->members + st.day_categories->members + st.days->members +
 				   st.products->members + st.customers->members + st.customer_categories->members),
-		 MemoryContextMemAllocated(st.cxt, true) / 1024);
+		 MemoryContextMemAllocated(st.cxt, true) / 1024, st.flushes);
+	if (st.flushes == 0)
+		write_state(&st, "gold_");
+	else
+	{
+		flush_state(&st);
+		medallion_run_step("combine state", combine_state, 0, NULL, NULL);
+	}
 
 	groups = st.groups;
 	MemoryContextDelete(st.cxt);

@@ -25,6 +25,9 @@ int			medallion_max_field_size = 1024 * 1024;
 /* medallion.parallel_parse: parse CSV and JSON on a second thread while loading */
 bool		medallion_parallel_parse = true;
 
+/* medallion.gold_state_memory: memory a full gold build keeps its state in, in kB */
+int			medallion_gold_state_memory = 1024 * 1024;
+
 void		_PG_init(void);
 
 void
@@ -62,6 +65,18 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("medallion.gold_state_memory",
+							"Memory a full gold build may hold its running state in.",
+							"Past it, the state built so far is merged into the gold state "
+							"tables and the build goes on with empty hash tables.",
+							&medallion_gold_state_memory,
+							1024 * 1024,
+							64,
+							MAX_KILOBYTES,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("medallion");
 

@@ -22,6 +22,7 @@
 extern char *medallion_landing_dir;
 extern int	medallion_max_field_size;
 extern bool medallion_parallel_parse;
+extern int	medallion_gold_state_memory;
 
 /* medallion.c: run SQL with search_path = pg_catalog, pg_temp */
 extern int	medallion_pin_search_path(void);
