@@ -404,6 +404,11 @@ CREATE TABLE silver.customers (
     PRIMARY KEY (customer_id, valid_from)
 );
 CREATE INDEX customers_current_idx ON silver.customers (customer_id) WHERE is_current;
+-- what the refresh of is_current reads: current versions that ended or
+-- start later, and other versions in force now (small ranges, not a scan)
+CREATE INDEX customers_current_end_idx ON silver.customers (valid_to) WHERE is_current;
+CREATE INDEX customers_current_start_idx ON silver.customers (valid_from) WHERE is_current;
+CREATE INDEX customers_other_end_idx ON silver.customers (valid_to) WHERE NOT is_current;
 COMMENT ON TABLE silver.customers IS 'customers, SCD type 2: one row per version';
 COMMENT ON COLUMN silver.customers.customer_id IS 'customer id (a positive integer)';
 COMMENT ON COLUMN silver.customers.valid_from IS 'version start: valid_from of the CSV row (unix seconds), else the batch''s load time';

@@ -53,3 +53,17 @@ SELECT customer_id, count(*) FROM silver.customers WHERE is_current GROUP BY 1 H
 -- every valid bronze row is a version or collapsed into one
 SELECT batch_id, bronze_rows, silver_rows, quarantined, collapsed, balanced
 FROM medallion.silver_accounting WHERE source = 'customers' ORDER BY batch_id;
+
+-- time moves: the versions are edited as if the clock had passed their
+-- bounds, one for each way a version flips (others stay as they are):
+-- 13 current and ended, 15 current and starting later, 14 not current and
+-- open-ended now started, 10's first version not current and now in force
+-- until 2100; each flipped customer is marked for gold
+DELETE FROM medallion.gold_pending;
+UPDATE silver.customers SET valid_to = '2020-06-01' WHERE customer_id = 13;
+UPDATE silver.customers SET valid_from = '2099-01-01' WHERE customer_id = 15;
+UPDATE silver.customers SET valid_from = '2020-01-01' WHERE customer_id = 14;
+UPDATE silver.customers SET valid_to = '2100-01-01' WHERE customer_id = 10 AND valid_from = '2019-01-01';
+SELECT customers FROM medallion_refresh_silver();
+SELECT * FROM pg_temp.versions;
+SELECT key FROM medallion.gold_pending WHERE kind = 'customer' ORDER BY key;

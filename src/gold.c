@@ -36,9 +36,9 @@
 PG_FUNCTION_INFO_V1(medallion_refresh_gold);
 
 /* the working sets of a refresh (unlogged tables of schema medallion) */
-static const char *const empty_working_sets =
-"TRUNCATE medallion.work_gold_src, medallion.work_gold_periods,"
-"  medallion.work_gold_products, medallion.work_gold_customers";
+static const char *const working_sets[] = {
+	"medallion.work_gold_src", "medallion.work_gold_periods",
+	"medallion.work_gold_products", "medallion.work_gold_customers", NULL};
 
 /* ---------------------------------------------------------------------
  * The changes to apply
@@ -388,7 +388,7 @@ refresh_gold(bool full, GoldCounts *counts)
 	full = full || !built;
 	counts->full = full;
 
-	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+	medallion_empty_tables(working_sets);
 	if (full)
 	{
 		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
@@ -433,7 +433,7 @@ refresh_gold(bool full, GoldCounts *counts)
 					   "DELETE FROM medallion.gold_build; "
 					   "INSERT INTO medallion.gold_build (built_at, ltv_high, ltv_medium) "
 					   "VALUES (now(), $1, $2)", 2, argtypes, args);
-	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+	medallion_empty_tables(working_sets);
 	SPI_finish();
 }
 

@@ -37,12 +37,12 @@ PG_FUNCTION_INFO_V1(medallion_refresh_silver);
  */
 
 /* the working sets of a refresh (unlogged tables of schema medallion) */
-static const char *const empty_working_sets =
-"TRUNCATE medallion.work_customers_touched, medallion.work_products_touched,"
-"  medallion.work_products_before, medallion.work_products_after,"
-"  medallion.work_orders_touched, medallion.work_orders_affected, medallion.work_sale_prices,"
-"  medallion.work_products_repricing,"
-"  medallion.work_eval";
+static const char *const working_sets[] = {
+	"medallion.work_customers_touched", "medallion.work_products_touched",
+	"medallion.work_products_before", "medallion.work_products_after",
+	"medallion.work_orders_touched", "medallion.work_orders_affected",
+	"medallion.work_sale_prices", "medallion.work_products_repricing",
+	"medallion.work_eval", NULL};
 
 /* ---------------------------------------------------------------------
  * Customers
@@ -122,11 +122,18 @@ static const char *const insert_customer_versions =
 "            ORDER BY r.customer_id, r.version_start, r.batch_id DESC, r.line DESC) w) v "
 "LEFT JOIN medallion.state_timezones tz ON tz.state = v.state";
 
-/* is_current moves with time, not only with new data */
+/*
+ * is_current moves with time, not only with new data: a version is current
+ * when valid_from <= now() AND (valid_to IS NULL OR valid_to > now()).  The
+ * versions to flip are current ones that ended (or start later) and others
+ * in force now, each arm read from a partial index of its own rather than
+ * by reading every version on every refresh.
+ */
 static const char *const refresh_current =
 "WITH changed AS ("
 "  UPDATE silver.customers SET is_current = NOT is_current"
-"  WHERE is_current IS DISTINCT FROM (valid_from <= now() AND (valid_to IS NULL OR valid_to > now()))"
+"  WHERE (is_current AND (valid_to <= now() OR valid_from > now()))"
+"     OR (NOT is_current AND (valid_to IS NULL OR valid_to > now()) AND valid_from <= now())"
 "  RETURNING customer_id) "
 "INSERT INTO medallion.gold_pending (kind, key) "
 "SELECT DISTINCT 'customer', customer_id::text FROM changed ON CONFLICT DO NOTHING";
@@ -605,7 +612,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 			emission = (Datum) 0;
 	}
 
-	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+	medallion_empty_tables(working_sets);
 
 	/* customers: type the new rows, then rebuild the versions they touch */
 	for (int i = 0; i < n; i++)
@@ -689,7 +696,7 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	/* warn and fail expectations; a failing fail one raises, and all rolls back */
 	medallion_run_step("expectations", "SELECT medallion.check_expectations()", 0, NULL, NULL);
 
-	medallion_run_step("empty working sets", empty_working_sets, 0, NULL, NULL);
+	medallion_empty_tables(working_sets);
 	SPI_finish();
 }
 

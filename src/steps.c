@@ -22,6 +22,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "portability/instr_time.h"
 
 static const char *current_step = NULL;
@@ -117,6 +118,37 @@ medallion_run_count_step(const char *step, const char *sql)
 	run(step, sql, 0, NULL, NULL, NULL);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Empties working tables (a NULL-terminated list of qualified names): one
+ * TRUNCATE of those holding a row.  A TRUNCATE gives each table, index and
+ * TOAST table a new file, which cost a refresh with nothing to do more
+ * than its real work; tables are empty at the start of a refresh unless
+ * one ended without emptying them, which this still covers.
+ */
+void
+medallion_empty_tables(const char *const *tables)
+{
+	StringInfoData sql;
+	int			nonempty = 0;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "TRUNCATE ");
+	for (int i = 0; tables[i] != NULL; i++)
+	{
+		char		probe[NAMEDATALEN * 2 + 32];
+
+		snprintf(probe, sizeof(probe), "SELECT FROM %s LIMIT 1", tables[i]);
+		if (SPI_execute(probe, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read working set %s", tables[i]);
+		if (SPI_processed == 0)
+			continue;
+		appendStringInfo(&sql, "%s%s", nonempty++ > 0 ? ", " : "", tables[i]);
+	}
+	if (nonempty > 0)
+		run("empty working sets", sql.data, 0, NULL, NULL, NULL);
+	pfree(sql.data);
 }
 
 /*
