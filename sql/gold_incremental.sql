@@ -48,6 +48,13 @@ $$;
 SELECT s.name, pg_temp.load(s.name, '/tmp/medallion_regress/sample/' || s.name || '.csv')
 FROM medallion.sources s ORDER BY s.load_order;
 SELECT mode FROM medallion_refresh_gold();
+-- the refresh left its working tables (medallion.work_*) empty: it
+-- truncates those holding rows at its end
+SELECT count(*) AS working_tables, count(*) FILTER (WHERE n > 0) AS holding_rows
+FROM (SELECT (xpath('/row/n/text()',
+                    query_to_xml(format('SELECT count(*) AS n FROM medallion.%I', tablename),
+                                 false, true, '')))[1]::text::bigint AS n
+      FROM pg_tables WHERE schemaname = 'medallion' AND tablename LIKE 'work\_%') w;
 -- a refresh with nothing new
 SELECT * FROM pg_temp.incremental_equals_full();
 

@@ -139,8 +139,9 @@ medallion_empty_tables(const char *const *tables)
 	{
 		char		probe[NAMEDATALEN * 2 + 32];
 
+		/* not read-only: the probe must see this refresh's own rows */
 		snprintf(probe, sizeof(probe), "SELECT FROM %s LIMIT 1", tables[i]);
-		if (SPI_execute(probe, true, 1) != SPI_OK_SELECT)
+		if (SPI_execute(probe, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read working set %s", tables[i]);
 		if (SPI_processed == 0)
 			continue;
