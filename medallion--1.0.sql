@@ -817,7 +817,6 @@ CREATE UNLOGGED TABLE medallion.gold_customers (
 CREATE UNLOGGED TABLE medallion.gold_customer_categories (
     customer_id bigint NOT NULL,
     product_category text NOT NULL,
-    order_count bigint NOT NULL,
     PRIMARY KEY (customer_id, product_category)
 );
 COMMENT ON TABLE medallion.gold_day_products IS 'internal: exact sums of the sales fact per day, product and category';
@@ -825,7 +824,7 @@ COMMENT ON TABLE medallion.gold_day_categories IS 'internal: exact sums of the s
 COMMENT ON TABLE medallion.gold_days IS 'internal: exact sums of the sales fact per day';
 COMMENT ON TABLE medallion.gold_products IS 'internal: exact all-time sums of the sales fact per product';
 COMMENT ON TABLE medallion.gold_customers IS 'internal: exact all-time sums of the sales fact per customer';
-COMMENT ON TABLE medallion.gold_customer_categories IS 'internal: orders per customer and category';
+COMMENT ON TABLE medallion.gold_customer_categories IS 'internal: the categories each customer has bought from';
 -- a full build's state so far, merged into the state above each time it
 -- outgrows medallion.gold_state_memory
 CREATE UNLOGGED TABLE medallion.work_state_day_products (LIKE medallion.gold_day_products);

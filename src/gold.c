@@ -125,11 +125,26 @@ static const char *const recompute_last_purchase =
 "  (SELECT max(f.order_date) FROM silver.sales_fact f WHERE f.customer_id = c.customer_id) "
 "WHERE c.customer_id IN (SELECT customer_id FROM medallion.work_gold_src WHERE sign < 0)";
 
+/*
+ * The categories a customer bought from are kept as such, not counted:
+ * an order adds its pairs not there yet; a pair an order left is dropped
+ * if the customer has no other sale in it, which silver, refreshed first,
+ * tells.  Counting orders per pair instead cost an update of each pair of
+ * every order, the largest step of a refresh.  Both lookups are subqueries
+ * run per pair, so that each is an index probe: as joins, the planner
+ * would hash the whole state, or the whole fact.
+ */
 static const char *const apply_customer_categories =
-"INSERT INTO medallion.gold_customer_categories AS t (customer_id, product_category, order_count) "
-"SELECT customer_id, product_category, sum(sign) "
-"FROM medallion.work_gold_src WHERE first_of_category GROUP BY customer_id, product_category "
-"ON CONFLICT (customer_id, product_category) DO UPDATE SET order_count = t.order_count + excluded.order_count";
+"INSERT INTO medallion.gold_customer_categories (customer_id, product_category) "
+"SELECT a.customer_id, a.product_category "
+"FROM (SELECT DISTINCT customer_id, product_category FROM medallion.work_gold_src WHERE sign > 0) a "
+"WHERE (SELECT true FROM medallion.gold_customer_categories t"
+"       WHERE t.customer_id = a.customer_id AND t.product_category = a.product_category) IS NULL;"
+"DELETE FROM medallion.gold_customer_categories t "
+"USING (SELECT DISTINCT customer_id, product_category FROM medallion.work_gold_src WHERE sign < 0) r "
+"WHERE t.customer_id = r.customer_id AND t.product_category = r.product_category"
+"  AND (SELECT true FROM silver.sales_fact f"
+"       WHERE f.customer_id = r.customer_id AND f.product_category = r.product_category LIMIT 1) IS NULL";
 
 /*
  * Groups no order is in any more: only groups an order left in this
@@ -148,10 +163,7 @@ static const char *const drop_empty_state =
 "DELETE FROM medallion.gold_products t USING " REMOVALS
 "  WHERE t.order_count = 0 AND t.product_id = s.product_id;"
 "DELETE FROM medallion.gold_customers t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id;"
-"DELETE FROM medallion.gold_customer_categories t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id"
-"    AND t.product_category = s.product_category";
+"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id";
 
 /* ---------------------------------------------------------------------
  * What to recompute

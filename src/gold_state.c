@@ -392,6 +392,7 @@ add_order(State *st, int64 customer, int32 day, Line *lines, int n)
 
 			e = entry(st->day_categories, day, 0, category);
 			add_sums(st, &e->sums, cat_revenue, cat_units);
+			/* only the pair is written: the categories a customer bought from */
 			e = entry(st->customer_categories, customer, 0, category);
 			e->sums.orders++;
 
@@ -769,7 +770,7 @@ write_state(State *st, const char *prefix)
 	static const Column days[] = {COL_DAY, COL_REVENUE, COL_UNITS, COL_ORDERS};
 	static const Column products[] = {COL_PRODUCT, COL_REVENUE, COL_UNITS, COL_ORDERS};
 	static const Column customers[] = {COL_CUSTOMER, COL_REVENUE, COL_ORDERS, COL_LAST_PURCHASE};
-	static const Column customer_categories[] = {COL_CUSTOMER, COL_CATEGORY, COL_ORDERS};
+	static const Column customer_categories[] = {COL_CUSTOMER, COL_CATEGORY};
 	instr_time	start;
 	int64		rows = 0;
 
@@ -798,7 +799,7 @@ static const char *const combine_state =
 "  FROM medallion.work_state_products GROUP BY 1; "
 "INSERT INTO medallion.gold_customers SELECT customer_id, sum(revenue), sum(order_count),"
 "  max(last_purchase) FROM medallion.work_state_customers GROUP BY 1; "
-"INSERT INTO medallion.gold_customer_categories SELECT customer_id, product_category, sum(order_count)"
+"INSERT INTO medallion.gold_customer_categories SELECT customer_id, product_category"
 "  FROM medallion.work_state_customer_categories GROUP BY 1, 2; "
 "TRUNCATE medallion.work_state_day_products, medallion.work_state_day_categories,"
 "  medallion.work_state_days, medallion.work_state_products, medallion.work_state_customers,"
