@@ -1,8 +1,9 @@
 --
 -- gold_incremental: an incremental refresh gives exactly what a full one
 -- does, after each of several batches: the sample data, orders waiting for
--- their customer, the customer arriving, later records of two orders, a
--- customer leaving and another joining the contactable set (SCD2), a
+-- their customer, the customer arriving, later records of two orders, an
+-- order dated earlier taking a customer's last purchase back, a customer
+-- leaving and another joining the contactable set (SCD2), a
 -- duplicate file, a catalog change of category and price, new LTV
 -- thresholds.  Then reconciliation: every grain sums to the sales fact, and
 -- marketing spend matches it.
@@ -73,6 +74,14 @@ WHERE customer_id IN (900, 901);
 -- later records of orders 100001 (now customer 901's) and 900001
 SELECT pg_temp.load('sales_orders', '/tmp/medallion_regress/gold/inc_orders_supersede.csv');
 SELECT * FROM pg_temp.incremental_equals_full();
+
+-- a later record of order 900002 (2024-05-02, customer 900's latest) dates
+-- it 2024-04-15: 900's last purchase falls back to order 900001's day,
+-- 2024-05-01, which only silver knows
+SELECT last_purchase_date FROM gold.marketing_customers WHERE customer_id = 900;
+SELECT pg_temp.load('sales_orders', '/tmp/medallion_regress/gold/inc_orders_earlier.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT last_purchase_date FROM gold.marketing_customers WHERE customer_id = 900;
 
 -- SCD2: 900 loses his email (leaves marketing), 901 gains one (joins it)
 SELECT pg_temp.load('customers', '/tmp/medallion_regress/gold/inc_customers_scd2.csv');

@@ -120,10 +120,21 @@ static const char *const apply_customers =
 "  order_count = t.order_count + excluded.order_count,"
 "  last_purchase = greatest(t.last_purchase, excluded.last_purchase)";
 
+/*
+ * After the above, a last purchase is the later of the old one and the
+ * latest day added; it is wrong only where an order of that day left and
+ * none as late came, and only those customers are looked up in silver (a
+ * repricing, which takes out and puts back every order of a product on the
+ * same days, looks up none).
+ */
 static const char *const recompute_last_purchase =
 "UPDATE medallion.gold_customers c SET last_purchase ="
 "  (SELECT max(f.order_date) FROM silver.sales_fact f WHERE f.customer_id = c.customer_id) "
-"WHERE c.customer_id IN (SELECT customer_id FROM medallion.work_gold_src WHERE sign < 0)";
+"FROM (SELECT customer_id, max(day) FILTER (WHERE sign < 0) AS removed,"
+"             max(day) FILTER (WHERE sign > 0) AS added"
+"      FROM medallion.work_gold_src GROUP BY customer_id) s "
+"WHERE c.customer_id = s.customer_id AND s.removed >= c.last_purchase"
+"  AND (s.added IS NULL OR s.added < c.last_purchase)";
 
 /*
  * The categories a customer bought from are kept as such, not counted:
