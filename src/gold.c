@@ -37,8 +37,12 @@ PG_FUNCTION_INFO_V1(medallion_refresh_gold);
 
 /* the working sets of a refresh (unlogged tables of schema medallion) */
 static const char *const working_sets[] = {
-	"medallion.work_gold_src", "medallion.work_gold_periods",
-	"medallion.work_gold_products", "medallion.work_gold_customers", NULL};
+	"medallion.work_state_day_products", "medallion.work_state_day_categories",
+	"medallion.work_state_days", "medallion.work_state_products",
+	"medallion.work_state_customers", "medallion.work_state_customer_categories",
+	"medallion.work_state_removed_customers", "medallion.work_state_removed_categories",
+	"medallion.work_gold_periods", "medallion.work_gold_products",
+	"medallion.work_gold_customers", NULL};
 
 /* ---------------------------------------------------------------------
  * The changes to apply
@@ -56,66 +60,35 @@ static const char *const clear_gold =
 "DELETE FROM gold.period_metrics; DELETE FROM gold.product_performance;"
 "DELETE FROM gold.marketing_customers";
 
-/*
- * The changes to apply, one row per emission, order and product, marking
- * the row that stands for its order and the one that stands for its order
- * within a category: summing signs over those rows counts each order once
- * per day, customer or category, with one sort instead of a grouping per
- * level.  The keys are compared byte by byte (COLLATE "C"): which row of
- * an order is marked first does not matter, and a linguistic collation
- * would cost more than the rest of the statement.
- */
-static const char *const source_delta =
-"INSERT INTO medallion.work_gold_src "
-"SELECT emission, sign, order_key, customer_id, day, product_id, product_category, revenue, units,"
-"  row_number() OVER (PARTITION BY emission, sign, order_key ORDER BY product_category, product_id) = 1,"
-"  row_number() OVER (PARTITION BY emission, sign, order_key, product_category ORDER BY product_id) = 1 "
-"FROM (SELECT emission, sign, order_key COLLATE \"C\" AS order_key, customer_id, day,"
-"        product_id COLLATE \"C\" AS product_id, product_category COLLATE \"C\" AS product_category,"
-"        sum(revenue) AS revenue, sum(units) AS units"
-"      FROM medallion.fact_delta GROUP BY 1, 2, 3, 7, 6, 4, 5) f";
-
 /* ---------------------------------------------------------------------
- * Exact state: sums, and orders counted once per group and emission
+ * Exact state: sums, and orders counted once per group
  * ---------------------------------------------------------------------
  */
 
-/* each state statement adds the changes to the stored sums */
+/*
+ * The changes, summed in C per group from the fact changes
+ * (medallion_gold_delta_state: work_state_*, one row per group, or more
+ * when the changes outgrew medallion.gold_state_memory and were written
+ * out in parts), are added to the stored sums.
+ */
 #define ADD_SUMS "revenue = t.revenue + excluded.revenue," \
 	" units = t.units + excluded.units, order_count = t.order_count + excluded.order_count"
+#define ADD_CHANGES(state, keys) \
+"INSERT INTO medallion.gold_" state " AS t (" keys ", revenue, units, order_count) " \
+"SELECT " keys ", sum(revenue), sum(units), sum(order_count) " \
+"FROM medallion.work_state_" state " GROUP BY " keys " " \
+"ON CONFLICT (" keys ") DO UPDATE SET " ADD_SUMS
 
-static const char *const apply_day_products =
-"INSERT INTO medallion.gold_day_products AS t (day, product_id, product_category, revenue, units, order_count) "
-"SELECT day, product_id, product_category, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM medallion.work_gold_src GROUP BY day, product_id, product_category "
-"ON CONFLICT (day, product_id, product_category) DO UPDATE SET " ADD_SUMS;
-
-static const char *const apply_day_categories =
-"INSERT INTO medallion.gold_day_categories AS t (day, product_category, revenue, units, order_count) "
-"SELECT day, product_category, sum(sign * revenue), sum(sign * units),"
-"  coalesce(sum(sign) FILTER (WHERE first_of_category), 0) "
-"FROM medallion.work_gold_src GROUP BY day, product_category "
-"ON CONFLICT (day, product_category) DO UPDATE SET " ADD_SUMS;
-
-static const char *const apply_days =
-"INSERT INTO medallion.gold_days AS t (day, revenue, units, order_count) "
-"SELECT day, sum(sign * revenue), sum(sign * units), coalesce(sum(sign) FILTER (WHERE first_of_order), 0) "
-"FROM medallion.work_gold_src GROUP BY day "
-"ON CONFLICT (day) DO UPDATE SET " ADD_SUMS;
-
-/* a source row is already one order and product */
-static const char *const apply_products =
-"INSERT INTO medallion.gold_products AS t (product_id, revenue, units, order_count) "
-"SELECT product_id, sum(sign * revenue), sum(sign * units), sum(sign) "
-"FROM medallion.work_gold_src GROUP BY product_id "
-"ON CONFLICT (product_id) DO UPDATE SET " ADD_SUMS;
+static const char *const apply_day_products = ADD_CHANGES("day_products", "day, product_id, product_category");
+static const char *const apply_day_categories = ADD_CHANGES("day_categories", "day, product_category");
+static const char *const apply_days = ADD_CHANGES("days", "day");
+static const char *const apply_products = ADD_CHANGES("products", "product_id");
 
 /* last purchases only grow with additions; a removal recomputes below */
 static const char *const apply_customers =
 "INSERT INTO medallion.gold_customers AS t (customer_id, revenue, order_count, last_purchase) "
-"SELECT customer_id, sum(sign * revenue), coalesce(sum(sign) FILTER (WHERE first_of_order), 0),"
-"  max(day) FILTER (WHERE sign > 0) "
-"FROM medallion.work_gold_src GROUP BY customer_id "
+"SELECT customer_id, sum(revenue), sum(order_count), max(last_purchase) "
+"FROM medallion.work_state_customers GROUP BY customer_id "
 "ON CONFLICT (customer_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
 "  order_count = t.order_count + excluded.order_count,"
 "  last_purchase = greatest(t.last_purchase, excluded.last_purchase)";
@@ -130,51 +103,48 @@ static const char *const apply_customers =
 static const char *const recompute_last_purchase =
 "UPDATE medallion.gold_customers c SET last_purchase ="
 "  (SELECT max(f.order_date) FROM silver.sales_fact f WHERE f.customer_id = c.customer_id) "
-"FROM (SELECT customer_id, max(day) FILTER (WHERE sign < 0) AS removed,"
-"             max(day) FILTER (WHERE sign > 0) AS added"
-"      FROM medallion.work_gold_src GROUP BY customer_id) s "
-"WHERE c.customer_id = s.customer_id AND s.removed >= c.last_purchase"
-"  AND (s.added IS NULL OR s.added < c.last_purchase)";
+"FROM (SELECT customer_id, max(last_purchase) AS removed"
+"      FROM medallion.work_state_removed_customers GROUP BY customer_id) r "
+"LEFT JOIN (SELECT customer_id, max(last_purchase) AS added"
+"           FROM medallion.work_state_customers GROUP BY customer_id) a USING (customer_id) "
+"WHERE c.customer_id = r.customer_id AND r.removed >= c.last_purchase"
+"  AND (a.added IS NULL OR a.added < c.last_purchase)";
 
 /*
  * The categories a customer bought from are kept as such, not counted:
  * an order adds its pairs not there yet; a pair an order left is dropped
  * if the customer has no other sale in it, which silver, refreshed first,
  * tells.  Counting orders per pair instead cost an update of each pair of
- * every order, the largest step of a refresh.  Both lookups are subqueries
- * run per pair, so that each is an index probe: as joins, the planner
- * would hash the whole state, or the whole fact.
+ * every order, the largest step of a refresh.  The silver lookup is a
+ * subquery run per pair, so that it is an index probe: as a join, the
+ * planner would hash the whole fact.
  */
-static const char *const apply_customer_categories =
+static const char *const add_customer_categories =
 "INSERT INTO medallion.gold_customer_categories (customer_id, product_category) "
-"SELECT a.customer_id, a.product_category "
-"FROM (SELECT DISTINCT customer_id, product_category FROM medallion.work_gold_src WHERE sign > 0) a "
-"WHERE (SELECT true FROM medallion.gold_customer_categories t"
-"       WHERE t.customer_id = a.customer_id AND t.product_category = a.product_category) IS NULL;"
+"SELECT customer_id, product_category FROM medallion.work_state_customer_categories "
+"ON CONFLICT DO NOTHING";
+static const char *const drop_customer_categories =
 "DELETE FROM medallion.gold_customer_categories t "
-"USING (SELECT DISTINCT customer_id, product_category FROM medallion.work_gold_src WHERE sign < 0) r "
+"USING (SELECT DISTINCT customer_id, product_category FROM medallion.work_state_removed_categories) r "
 "WHERE t.customer_id = r.customer_id AND t.product_category = r.product_category"
 "  AND (SELECT true FROM silver.sales_fact f"
 "       WHERE f.customer_id = r.customer_id AND f.product_category = r.product_category LIMIT 1) IS NULL";
 
 /*
- * Groups no order is in any more: only groups an order left in this
- * refresh (a change of sign -1) can have become empty; a full build, or a
- * refresh that only adds, has none.
+ * Groups no order is in any more: only a refresh in which an order left a
+ * group (a change of sign -1) can have any, and only among the groups it
+ * changed; a full build, or a refresh that only adds, has none.
  */
-#define REMOVALS "(SELECT * FROM medallion.work_gold_src WHERE sign < 0) s"
+#define DROP_EMPTY(state, match) \
+"DELETE FROM medallion.gold_" state " t USING medallion.work_state_" state " s" \
+"  WHERE t.order_count = 0 AND " match ";"
 static const char *const drop_empty_state =
-"DELETE FROM medallion.gold_day_products t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.day = s.day AND t.product_id = s.product_id"
-"    AND t.product_category = s.product_category;"
-"DELETE FROM medallion.gold_day_categories t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.day = s.day AND t.product_category = s.product_category;"
-"DELETE FROM medallion.gold_days t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.day = s.day;"
-"DELETE FROM medallion.gold_products t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.product_id = s.product_id;"
-"DELETE FROM medallion.gold_customers t USING " REMOVALS
-"  WHERE t.order_count = 0 AND t.customer_id = s.customer_id";
+DROP_EMPTY("day_products", "t.day = s.day AND t.product_id = s.product_id"
+		   " AND t.product_category = s.product_category")
+DROP_EMPTY("day_categories", "t.day = s.day AND t.product_category = s.product_category")
+DROP_EMPTY("days", "t.day = s.day")
+DROP_EMPTY("products", "t.product_id = s.product_id")
+DROP_EMPTY("customers", "t.customer_id = s.customer_id");
 
 /* ---------------------------------------------------------------------
  * What to recompute
@@ -198,7 +168,7 @@ static const char *const drop_empty_state =
 "CROSS JOIN LATERAL (SELECT date_trunc(g.grain, d.day::timestamp)::date AS period_start) p"
 
 static const char *const touched_periods[2] = CHANGED(
-	TOUCHED_PERIODS("SELECT DISTINCT day FROM medallion.work_gold_src"),
+	TOUCHED_PERIODS("SELECT day FROM medallion.work_state_days"),
 	TOUCHED_PERIODS("SELECT day FROM medallion.gold_days"));
 
 #define TOUCHED_PRODUCTS(products) \
@@ -207,7 +177,7 @@ products " UNION SELECT key FROM medallion.gold_pending WHERE kind = 'product' "
 "ON CONFLICT DO NOTHING"
 
 static const char *const touched_products[2] = CHANGED(
-	TOUCHED_PRODUCTS("SELECT product_id FROM medallion.work_gold_src"),
+	TOUCHED_PRODUCTS("SELECT product_id FROM medallion.work_state_products"),
 	TOUCHED_PRODUCTS("SELECT product_id FROM medallion.gold_products"));
 
 /* $1: all customers (the LTV thresholds changed, or a full rebuild) */
@@ -218,7 +188,7 @@ customers " UNION SELECT key::bigint FROM medallion.gold_pending WHERE kind = 'c
 "ON CONFLICT DO NOTHING"
 
 static const char *const touched_customers[2] = CHANGED(
-	TOUCHED_CUSTOMERS("SELECT customer_id FROM medallion.work_gold_src"),
+	TOUCHED_CUSTOMERS("SELECT customer_id FROM medallion.work_state_customers"),
 	TOUCHED_CUSTOMERS("SELECT customer_id FROM medallion.gold_customers"));
 
 /* ---------------------------------------------------------------------
@@ -421,16 +391,21 @@ refresh_gold(bool full, GoldCounts *counts)
 	}
 	else
 	{
-		counts->fact_changes = medallion_run_step("fact changes", source_delta, 0, NULL, NULL);
-		medallion_analyze("ANALYZE medallion.work_gold_src");
+		bool		removals;
+
+		counts->fact_changes = medallion_gold_delta_state(&removals);
 		medallion_run_step("day products", apply_day_products, 0, NULL, NULL);
 		medallion_run_step("day categories", apply_day_categories, 0, NULL, NULL);
 		medallion_run_step("days", apply_days, 0, NULL, NULL);
 		medallion_run_step("products", apply_products, 0, NULL, NULL);
 		medallion_run_step("customers", apply_customers, 0, NULL, NULL);
-		medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
-		medallion_run_step("customer categories", apply_customer_categories, 0, NULL, NULL);
-		medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
+		medallion_run_step("customer categories", add_customer_categories, 0, NULL, NULL);
+		if (removals)
+		{
+			medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
+			medallion_run_step("dropped customer categories", drop_customer_categories, 0, NULL, NULL);
+			medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
+		}
 	}
 
 	counts->periods = medallion_run_step("touched periods", touched_periods[full], 0, NULL, NULL);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * gold_state.c
- *	  The exact gold state of a full rebuild, in one pass over the fact.
+ *	  The exact gold state of a full rebuild, in one pass over the fact,
+ *	  and the changes an incremental refresh adds to it.
  *
  * A full rebuild needs, per day x product x category, day x category, day,
  * product, customer and customer x category, the sums of the sales fact and
@@ -13,12 +14,15 @@
  * COPY uses.  The state lives in memory up to medallion.gold_state_memory;
  * past it, it is written out in parts that SQL sums at the end.
  *
- * What is counted must stay what the incremental refresh counts from
- * medallion.fact_delta (gold.c) and what silver.sales_fact shows: a sale is
- * an order of one line; the lines of an order are its items whose product
- * is in silver.products, in that product's category, for qty times the
- * item's own price, else the product's.  The regression tests rebuild in
- * full after every incremental refresh and compare the two row for row.
+ * An incremental refresh sums its fact changes (medallion.fact_delta) the
+ * same way: each changed order, as it was (sign -1) and as it is (sign +1),
+ * goes into the same hash tables, which are written to the working tables
+ * work_state_* that gold.c adds to the state.  What is counted must stay
+ * what silver.sales_fact shows: a sale is an order of one line; the lines
+ * of an order are its items whose product is in silver.products, in that
+ * product's category, for qty times the item's own price, else the
+ * product's.  The regression tests rebuild in full after every incremental
+ * refresh and compare the two row for row.
  *
  * src/gold_state.c
  *
@@ -30,6 +34,7 @@
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "common/int.h"
+#include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -110,6 +115,9 @@ typedef struct Sums
  *	product						(0, product, 0)
  *	customer					(customer, 0, 0)
  *	customer x category			(customer, 0, category)
+ *
+ * and, for fact changes, what orders took away from a customer: the latest
+ * day (customer, 0, 0) and the categories (customer, 0, category).
  */
 typedef struct StateKey
 {
@@ -122,7 +130,7 @@ typedef struct StateEntry
 {
 	StateKey	key;
 	char		status;			/* simplehash's */
-	int32		last_purchase;	/* customers */
+	int32		last_purchase;	/* customers; DATEVAL_NOBEGIN: none */
 	Sums		sums;
 } StateEntry;
 
@@ -173,9 +181,21 @@ typedef struct State
 	gstate_hash *products;
 	gstate_hash *customers;
 	gstate_hash *customer_categories;
+	gstate_hash *removed_customers; /* fact changes only */
+	gstate_hash *removed_categories;
 
 	Line	   *lines;			/* of the order being added */
 	int			lines_cap;
+	int			nlines;			/* fact changes: lines of the order so far */
+
+	/* fact changes: the order being read (emission, sign, key) */
+	bool		delta;
+	bool		removals;		/* a change took something away */
+	int64		change_emission;
+	int			change_sign;
+	StringInfoData change_key;
+	int64		change_customer;
+	int32		change_day;
 	int64		groups;			/* (order, product, category) groups */
 
 	uint32		rows_read;		/* memory is looked at every 256 rows */
@@ -191,6 +211,8 @@ state_tables_create(State *st)
 	st->products = gstate_create(st->cxt, 1024, NULL);
 	st->customers = gstate_create(st->cxt, 1024, NULL);
 	st->customer_categories = gstate_create(st->cxt, 1024, NULL);
+	st->removed_customers = gstate_create(st->cxt, 64, NULL);
+	st->removed_categories = gstate_create(st->cxt, 64, NULL);
 }
 
 static void
@@ -294,13 +316,16 @@ add_int64(int64 a, int64 b)
 	return r;
 }
 
-/* one order (or group of it) more in a group, with what it brought */
+/*
+ * one order (or group of it) more in a group (sign 1), or one less (-1),
+ * with what it brought (negative when it leaves)
+ */
 static void
-add_sums(State *st, Sums *sums, Datum revenue, int64 units)
+add_sums(State *st, Sums *sums, Datum revenue, int64 units, int sign)
 {
 	add_revenue(st, &sums->revenue, revenue);
 	sums->units = add_int64(sums->units, units);
-	sums->orders++;
+	sums->orders += sign;
 }
 
 /*
@@ -316,7 +341,7 @@ entry(gstate_hash *table, int64 a, int32 b, int32 c)
 
 	if (!found)
 	{
-		e->last_purchase = 0;
+		e->last_purchase = DATEVAL_NOBEGIN;
 		memset(&e->sums, 0, sizeof(Sums));
 	}
 	return e;
@@ -347,11 +372,12 @@ lines_revenue(Line *lines, int from, int to)
 }
 
 /*
- * Adds one order of a customer on a day: its lines grouped by product and
+ * Adds one order of a customer on a day (sign 1), or takes it away (-1, its
+ * lines' amounts and units negative): its lines grouped by product and
  * category, by category, and whole.  Scratch values go in the order context.
  */
 static void
-add_order(State *st, int64 customer, int32 day, Line *lines, int n)
+add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 {
 	Datum		order_revenue = (Datum) 0;
 	int64		order_units = 0;
@@ -377,9 +403,9 @@ add_order(State *st, int64 customer, int32 day, Line *lines, int n)
 		st->groups++;
 
 		e = entry(st->day_products, day, lines[i].product, lines[i].category);
-		add_sums(st, &e->sums, revenue, units);
+		add_sums(st, &e->sums, revenue, units, sign);
 		e = entry(st->products, 0, lines[i].product, 0);
-		add_sums(st, &e->sums, revenue, units);
+		add_sums(st, &e->sums, revenue, units, sign);
 
 		cat_revenue = cat_revenue ? DirectFunctionCall2(numeric_add, cat_revenue, revenue) : revenue;
 		cat_units = add_int64(cat_units, units);
@@ -391,9 +417,10 @@ add_order(State *st, int64 customer, int32 day, Line *lines, int n)
 			int32		category = lines[cat_start].category;
 
 			e = entry(st->day_categories, day, 0, category);
-			add_sums(st, &e->sums, cat_revenue, cat_units);
+			add_sums(st, &e->sums, cat_revenue, cat_units, sign);
 			/* the pair itself is the state: the categories a customer bought from */
-			(void) entry(st->customer_categories, customer, 0, category);
+			(void) entry(sign > 0 ? st->customer_categories : st->removed_categories,
+						 customer, 0, category);
 
 			order_revenue = order_revenue ?
 				DirectFunctionCall2(numeric_add, order_revenue, cat_revenue) : cat_revenue;
@@ -405,10 +432,13 @@ add_order(State *st, int64 customer, int32 day, Line *lines, int n)
 	}
 
 	e = entry(st->days, day, 0, 0);
-	add_sums(st, &e->sums, order_revenue, order_units);
+	add_sums(st, &e->sums, order_revenue, order_units, sign);
 	e = entry(st->customers, customer, 0, 0);
-	add_sums(st, &e->sums, order_revenue, 0);
-	if (e->sums.orders == 1 || day > e->last_purchase)
+	add_sums(st, &e->sums, order_revenue, 0, sign);
+	/* the latest day an order came on; of a change, also the latest it left */
+	if (sign < 0)
+		e = entry(st->removed_customers, customer, 0, 0);
+	if (day > e->last_purchase)
 		e->last_purchase = day;
 }
 
@@ -521,7 +551,7 @@ read_sale(State *st, HeapTuple tuple, TupleDesc desc, void *arg)
 	line->category = string_id(st, DatumGetTextPP(SPI_getbinval(tuple, desc, 4, &isnull)), true);
 	line->amount = SPI_getbinval(tuple, desc, 5, &isnull);
 	line->qty = DatumGetInt64(SPI_getbinval(tuple, desc, 6, &isnull));
-	add_order(st, customer, day, line, 1);
+	add_order(st, 1, customer, day, line, 1);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(st->order_cxt);
@@ -638,11 +668,78 @@ read_order(State *st, HeapTuple tuple, TupleDesc desc, void *arg)
 										   NumericGetDatum(int64_to_numeric(line->qty)),
 										   it->nulls[it->price] ? info->price : it->values[it->price]);
 	}
-	add_order(st, customer, day, st->lines, n);
+	add_order(st, 1, customer, day, st->lines, n);
 
 done:
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(st->order_cxt);
+}
+
+/*
+ * Fact changes: the rows of one order's emission (emission, sign, key) come
+ * together; its lines are kept until the next order's first row, then the
+ * order is added whole (or taken away).  A flush between two rows writes
+ * out only whole orders: the lines waiting are in st->lines and the order
+ * context, which a flush does not touch.
+ */
+static void
+finish_change(State *st)
+{
+	MemoryContext oldcxt;
+
+	if (st->nlines == 0)
+		return;
+	oldcxt = MemoryContextSwitchTo(st->order_cxt);
+	add_order(st, st->change_sign, st->change_customer, st->change_day, st->lines, st->nlines);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(st->order_cxt);
+	st->nlines = 0;
+}
+
+/*
+ * emission, sign, order_key, customer_id, day, product_id, product_category,
+ * revenue, units of medallion.fact_delta, in (emission, sign, order_key) order
+ */
+static void
+read_change(State *st, HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+	int64		emission = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	int			sign = DatumGetInt16(SPI_getbinval(tuple, desc, 2, &isnull));
+	text	   *key = DatumGetTextPP(SPI_getbinval(tuple, desc, 3, &isnull));
+	int			keylen = VARSIZE_ANY_EXHDR(key);
+	MemoryContext oldcxt;
+	Datum		revenue;
+	Line	   *line;
+
+	if (emission != st->change_emission || sign != st->change_sign ||
+		keylen != st->change_key.len || memcmp(VARDATA_ANY(key), st->change_key.data, keylen) != 0)
+	{
+		finish_change(st);
+		st->change_emission = emission;
+		st->change_sign = sign;
+		resetStringInfo(&st->change_key);
+		appendBinaryStringInfo(&st->change_key, VARDATA_ANY(key), keylen);
+		st->change_customer = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+		st->change_day = DatumGetDateADT(SPI_getbinval(tuple, desc, 5, &isnull));
+		if (sign < 0)
+			st->removals = true;
+	}
+
+	if (st->nlines == st->lines_cap)
+	{
+		st->lines_cap *= 2;
+		st->lines = repalloc(st->lines, sizeof(Line) * st->lines_cap);
+	}
+	oldcxt = MemoryContextSwitchTo(st->order_cxt);
+	line = &st->lines[st->nlines++];
+	line->product = string_id(st, DatumGetTextPP(SPI_getbinval(tuple, desc, 6, &isnull)), true);
+	line->category = string_id(st, DatumGetTextPP(SPI_getbinval(tuple, desc, 7, &isnull)), true);
+	revenue = SPI_getbinval(tuple, desc, 8, &isnull);
+	line->amount = sign < 0 ? DirectFunctionCall1(numeric_uminus, revenue) :
+		datumCopy(revenue, false, -1);
+	line->qty = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &isnull)) * sign;
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* ---------------------------------------------------------------------
@@ -748,6 +845,7 @@ write_table(State *st, gstate_hash *table, const char *prefix, const char *name,
 					break;
 				case COL_LAST_PURCHASE:
 					values[col] = DateADTGetDatum(e->last_purchase);
+					nulls[col] = DATE_NOT_FINITE(e->last_purchase);
 					break;
 			}
 		}
@@ -770,6 +868,7 @@ write_state(State *st, const char *prefix)
 	static const Column products[] = {COL_PRODUCT, COL_REVENUE, COL_UNITS, COL_ORDERS};
 	static const Column customers[] = {COL_CUSTOMER, COL_REVENUE, COL_ORDERS, COL_LAST_PURCHASE};
 	static const Column customer_categories[] = {COL_CUSTOMER, COL_CATEGORY};
+	static const Column removed_customers[] = {COL_CUSTOMER, COL_LAST_PURCHASE};
 	instr_time	start;
 	int64		rows = 0;
 
@@ -783,6 +882,13 @@ write_state(State *st, const char *prefix)
 	rows += write_table(st, st->customers, prefix, "customers", customers, lengthof(customers));
 	rows += write_table(st, st->customer_categories, prefix, "customer_categories",
 						customer_categories, lengthof(customer_categories));
+	if (st->delta)
+	{
+		rows += write_table(st, st->removed_customers, prefix, "removed_customers",
+							removed_customers, lengthof(removed_customers));
+		rows += write_table(st, st->removed_categories, prefix, "removed_categories",
+							customer_categories, lengthof(customer_categories));
+	}
 	step_done("write state", start, rows);
 }
 
@@ -823,6 +929,8 @@ flush_state(State *st)
 	gstate_destroy(st->products);
 	gstate_destroy(st->customers);
 	gstate_destroy(st->customer_categories);
+	gstate_destroy(st->removed_customers);
+	gstate_destroy(st->removed_categories);
 	MemoryContextReset(st->sums_cxt);
 	state_tables_create(st);
 }
@@ -865,6 +973,46 @@ medallion_gold_full_state(void)
 		medallion_run_step("combine state", combine_state, 0, NULL, NULL);
 	}
 
+	groups = st.groups;
+	MemoryContextDelete(st.cxt);
+	return groups;
+}
+
+/*
+ * Sums the fact changes recorded since the last refresh into the working
+ * tables work_state_* (empty on entry), as changes of the state: gold.c
+ * adds them to it.  *removals tells whether an order left a group (only
+ * then can a group have become empty, or a customer's last purchase or
+ * categories have to be looked up again).  Returns the number of changes
+ * grouped by order and product.
+ */
+int64
+medallion_gold_delta_state(bool *removals)
+{
+	State		st;
+	int64		groups;
+	MemoryContext oldcxt;
+
+	state_init(&st);
+	st.delta = true;
+	oldcxt = MemoryContextSwitchTo(st.cxt);
+	initStringInfo(&st.change_key);
+	MemoryContextSwitchTo(oldcxt);
+
+	for_each_row("read fact changes",
+				 "SELECT emission, sign, order_key, customer_id, day, product_id, product_category,"
+				 " revenue, units FROM medallion.fact_delta"
+				 " ORDER BY emission, sign, order_key COLLATE \"C\"",
+				 &st, read_change, NULL);
+	finish_change(&st);
+	elog(DEBUG1, "medallion gold changes: " UINT64_FORMAT " rows held in %zu kB, written out %d times before",
+		 (uint64) (st.day_products->members + st.day_categories->members + st.days->members +
+				   st.products->members + st.customers->members + st.customer_categories->members +
+				   st.removed_customers->members + st.removed_categories->members),
+		 MemoryContextMemAllocated(st.cxt, true) / 1024, st.flushes);
+	write_state(&st, "work_state_");
+
+	*removals = st.removals;
 	groups = st.groups;
 	MemoryContextDelete(st.cxt);
 	return groups;

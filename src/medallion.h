@@ -72,8 +72,9 @@ typedef struct SilverCounts
 
 extern void medallion_refresh_silver_locked(SilverCounts *counts);
 
-/* gold_state.c: the gold state of a full rebuild */
+/* gold_state.c: the gold state of a full rebuild, the changes of an incremental one */
 extern int64 medallion_gold_full_state(void);
+extern int64 medallion_gold_delta_state(bool *removals);
 
 /* parse.c */
 extern int64 medallion_parse_pending(void);

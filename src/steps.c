@@ -5,8 +5,9 @@
  *
  * Each step is one statement run through SPI; an error in it names the
  * step in its context, so "medallion step \"upsert products\"" tells the
- * DBA where a refresh failed, and at DEBUG1 every step logs its time and
- * rows (SET client_min_messages = debug1 to watch a refresh).
+ * DBA where a refresh failed, and at DEBUG1 every step logs its time, rows
+ * and the WAL it wrote (SET client_min_messages = debug1 to watch a
+ * refresh).
  *
  * src/steps.c
  *
@@ -21,6 +22,7 @@
 #include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "executor/instrument.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "portability/instr_time.h"
@@ -46,6 +48,7 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 	int			rc;
 	instr_time	start;
 	instr_time	duration;
+	WalUsage	wal_before = pgWalUsage;
 
 	INSTR_TIME_SET_CURRENT(start);
 	current_step = step;
@@ -66,8 +69,10 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);
-	elog(DEBUG1, "medallion step \"%s\": %.1f ms, " UINT64_FORMAT " rows",
-		 step, INSTR_TIME_GET_MILLISEC(duration), SPI_processed);
+	elog(DEBUG1, "medallion step \"%s\": %.1f ms, " UINT64_FORMAT " rows, WAL %.1f kB (%ld full pages)",
+		 step, INSTR_TIME_GET_MILLISEC(duration), SPI_processed,
+		 (double) (pgWalUsage.wal_bytes - wal_before.wal_bytes) / 1024.0,
+		 (long) (pgWalUsage.wal_fpi - wal_before.wal_fpi));
 	return SPI_processed;
 }
 

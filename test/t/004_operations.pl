@@ -148,5 +148,34 @@ sub big_rows { return $fixture_rows * $_[0]; }
 crash_during_load('kill -9', 'sales_orders_big1.csv', 8);
 crash_during_load('immediate shutdown', 'sales_orders_big2.csv', 7);
 
+# -- a crash between the silver refresh and the gold one: the fact changes
+# silver recorded are unlogged, as the gold state they apply to; both come
+# back empty, and the next gold refresh rebuilds in full, the new sale in it
+my $year_2019 = q{SELECT revenue FROM gold.period_metrics WHERE grain = 'year' AND period_start = '2019-01-01'};
+$node->safe_psql('postgres', 'SELECT medallion_refresh_gold()');
+my $year_before = $node->safe_psql('postgres', $year_2019);
+open(my $sale, '>', "$landing/sales_after_crash.csv") or die $!;
+print $sale "customer_id,customer_name,product_name,order_date,product_category,product,total_price\n";
+print $sale qq{15,David Thomas,Eco Console 112,2019-07-01,Home,"{""curr"":""USD"",""id"":""P000013"",""name"":""Eco Console 112"",""price"":1000.00,""qty"":1}",1000.00\n};
+close $sale;
+$node->safe_psql('postgres', qq{SELECT medallion_ingest_csv('sales', '$landing/sales_after_crash.csv')});
+$node->safe_psql('postgres', 'SELECT medallion_refresh_silver()');
+is($node->safe_psql('postgres', 'SELECT count(*) > 0 FROM medallion.fact_delta'),
+	't', 'the silver refresh recorded the new sale as a fact change');
+$node->stop('immediate');
+$node->start;
+is( $node->safe_psql('postgres', q{
+	SELECT (SELECT count(*) FROM medallion.fact_delta) || ' ' || (SELECT count(*) FROM medallion.gold_build)}),
+	'0 0', 'after the crash no fact change is left, and gold is marked as not built');
+is( $node->safe_psql('postgres', 'SELECT mode FROM medallion_refresh_gold()'),
+	'full', 'so the next gold refresh rebuilds in full');
+is($node->safe_psql('postgres', "SELECT ($year_2019) - $year_before"),
+	'1000.00', 'gold holds the sale recorded before the crash');
+is( $node->safe_psql('postgres', q{
+	SELECT count(*) FROM (SELECT period_start, revenue FROM gold.period_metrics WHERE grain = 'year') g
+	FULL JOIN (SELECT date_trunc('year', order_date)::date AS period_start, round(sum(revenue), 2) AS revenue
+	           FROM silver.sales_fact GROUP BY 1) s USING (period_start)
+	WHERE g.revenue IS DISTINCT FROM s.revenue}),
+	'0', 'and every year\'s revenue is silver\'s');
 $node->stop;
 done_testing();
