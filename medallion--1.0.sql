@@ -607,8 +607,9 @@ CREATE UNLOGGED TABLE medallion.work_orders_touched (order_number text);
 CREATE UNLOGGED TABLE medallion.work_orders_affected (order_number text);
 CREATE UNLOGGED TABLE medallion.work_sale_prices (product_id text);
 -- records being decided: rule NULL = admitted, else why not
+-- (unpriced: an order record with items without their own price)
 CREATE UNLOGGED TABLE medallion.work_eval (source text, batch_id bigint, line bigint,
-    is_new boolean, rule text, reason text, PRIMARY KEY (source, batch_id, line));
+    is_new boolean, rule text, reason text, unpriced boolean, PRIMARY KEY (source, batch_id, line));
 CREATE UNLOGGED TABLE medallion.work_gold_periods (grain text, period_start date,
     period_end date, PRIMARY KEY (grain, period_start));
 CREATE UNLOGGED TABLE medallion.work_gold_products (product_id text PRIMARY KEY);
@@ -618,7 +619,7 @@ CREATE UNLOGGED TABLE medallion.work_gold_customers (customer_id bigint PRIMARY 
 ALTER TABLE medallion.work_eval ALTER COLUMN source SET STATISTICS 10,
     ALTER COLUMN batch_id SET STATISTICS 10, ALTER COLUMN line SET STATISTICS 10,
     ALTER COLUMN is_new SET STATISTICS 10, ALTER COLUMN rule SET STATISTICS 10,
-    ALTER COLUMN reason SET STATISTICS 10;
+    ALTER COLUMN reason SET STATISTICS 10, ALTER COLUMN unpriced SET STATISTICS 10;
 ALTER TABLE medallion.work_orders_touched ALTER COLUMN order_number SET STATISTICS 10;
 ALTER TABLE medallion.work_orders_affected ALTER COLUMN order_number SET STATISTICS 10;
 COMMENT ON TABLE medallion.work_eval IS 'internal: working set of medallion_refresh_silver';

@@ -233,8 +233,10 @@ static const char *const eval_orders =
 "SELECT 'sales_orders', batch_id, line, is_new, rule,"
 "  CASE WHEN problem IS NOT NULL THEN problem_detail"
 "       WHEN rule = 'unknown_customer'"
-"            THEN format('customer %s is not in silver.customers', customer_id) END "
+"            THEN format('customer %s is not in silver.customers', customer_id) END,"
+"  unpriced "
 "FROM (SELECT r.batch_id, r.line, e.is_new, r.problem, r.problem_detail, r.customer_id,"
+"        r.unpriced_items IS NOT NULL AS unpriced,"
 "        CASE WHEN r.problem IS NOT NULL THEN r.problem"
 "             WHEN NOT EXISTS (SELECT 1 FROM silver.customers c WHERE c.customer_id = r.customer_id)"
 "                  THEN 'unknown_customer' END AS rule"
@@ -257,16 +259,19 @@ static const char *const eval_orders =
  * before), nor in the catalog, nor in a sale admitted by this refresh, nor
  * as the own price of an item of a candidate record (rule NULL).  The
  * parse step listed each record's items without a price (unpriced_items),
- * and the candidates' own prices are looked at only when some item needs
- * them.  Defines the CTE "unpriced".
+ * which the evaluation noted (work_eval.unpriced: only those records are
+ * read again), and the candidates' own prices are looked at only when some
+ * item needs them.  Each item's product is taken out of its record once
+ * (MATERIALIZED: inlined, it was taken out again for every product it was
+ * compared with).  Defines the CTE "unpriced".
  */
 #define UNPRICED_ITEMS(rule) \
-"needy AS (" \
+"needy AS MATERIALIZED (" \
 "  SELECT e.batch_id, e.line, x.item_no, (r.items[x.item_no]).product_id AS product_id" \
 "  FROM medallion.work_eval e" \
 "  JOIN silver.order_records r ON r.batch_id = e.batch_id AND r.line = e.line" \
 "  CROSS JOIN LATERAL unnest(r.unpriced_items) AS x(item_no)" \
-"  WHERE e.source = 'sales_orders' AND e.rule " rule " AND r.unpriced_items IS NOT NULL)," \
+"  WHERE e.source = 'sales_orders' AND e.rule " rule " AND e.unpriced)," \
 " unpriced_anywhere AS (" \
 "  SELECT * FROM needy n" \
 "  WHERE NOT EXISTS (SELECT 1 FROM silver.products p" \
