@@ -38,7 +38,6 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -455,17 +454,6 @@ fact_error_callback(void *arg)
 	errcontext("medallion step \"%s\"", (const char *) arg);
 }
 
-static void
-step_done(const char *step, instr_time start, int64 rows)
-{
-	instr_time	duration;
-
-	INSTR_TIME_SET_CURRENT(duration);
-	INSTR_TIME_SUBTRACT(duration, start);
-	elog(DEBUG1, "medallion step \"%s\": %.1f ms, " INT64_FORMAT " rows",
-		 step, INSTR_TIME_GET_MILLISEC(duration), rows);
-}
-
 /*
  * Runs sql as a cursor and hands each row to fn.  Not read-only: the
  * silver refresh before this, in the same transaction, must be seen.
@@ -478,9 +466,9 @@ for_each_row(const char *step, const char *sql, State *st,
 	SPIPlanPtr	plan;
 	Portal		portal;
 	int64		rows = 0;
-	instr_time	start;
+	StepClock	clock;
 
-	INSTR_TIME_SET_CURRENT(start);
+	medallion_step_start(&clock);
 	errcallback.callback = fact_error_callback;
 	errcallback.arg = (void *) step;
 	errcallback.previous = error_context_stack;
@@ -516,7 +504,7 @@ for_each_row(const char *step, const char *sql, State *st,
 	SPI_freeplan(plan);
 
 	error_context_stack = errcallback.previous;
-	step_done(step, start, rows);
+	medallion_step_done(&clock, step, rows);
 	return rows;
 }
 
@@ -869,10 +857,10 @@ write_state(State *st, const char *prefix)
 	static const Column customers[] = {COL_CUSTOMER, COL_REVENUE, COL_ORDERS, COL_LAST_PURCHASE};
 	static const Column customer_categories[] = {COL_CUSTOMER, COL_CATEGORY};
 	static const Column removed_customers[] = {COL_CUSTOMER, COL_LAST_PURCHASE};
-	instr_time	start;
+	StepClock	clock;
 	int64		rows = 0;
 
-	INSTR_TIME_SET_CURRENT(start);
+	medallion_step_start(&clock);
 	rows += write_table(st, st->day_products, prefix, "day_products",
 						day_products, lengthof(day_products));
 	rows += write_table(st, st->day_categories, prefix, "day_categories",
@@ -889,7 +877,7 @@ write_state(State *st, const char *prefix)
 		rows += write_table(st, st->removed_categories, prefix, "removed_categories",
 							customer_categories, lengthof(customer_categories));
 	}
-	step_done("write state", start, rows);
+	medallion_step_done(&clock, "write state", rows);
 }
 
 /* the state tables summed from the parts written out, which are emptied */

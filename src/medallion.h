@@ -15,6 +15,8 @@
 #include "access/heapam.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
+#include "executor/instrument.h"
+#include "portability/instr_time.h"
 #include "utils/resowner.h"
 #include "utils/relcache.h"
 
@@ -47,6 +49,13 @@ extern Datum medallion_timestamptz_datum(int64 unix_usecs);
 extern Datum medallion_date_datum(int64 unix_days);
 
 /* steps.c: the SQL steps of the refreshes */
+typedef struct StepClock
+{
+	instr_time	start;
+	WalUsage	wal;			/* pgWalUsage at the start */
+} StepClock;
+extern void medallion_step_start(StepClock *clock);
+extern void medallion_step_done(const StepClock *clock, const char *step, uint64 rows);
 extern uint64 medallion_run_step(const char *step, const char *sql, int nargs,
 								 Oid *argtypes, Datum *args);
 extern uint64 medallion_run_batch_step(const char *step, const char *sql, int64 batch_id);

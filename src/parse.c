@@ -893,7 +893,15 @@ medallion_parse_pending(void)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 
 	for (uint64 i = 0; i < nbatches; i++)
+	{
+		StepClock	clock;
+		int64		rows_before = ps.rows_written;
+
+		medallion_step_start(&clock);
 		parse_batch(&ps, batch_ids[i], is_orders[i]);
+		medallion_step_done(&clock, is_orders[i] ? "parse sales_orders" : "parse sales",
+							ps.rows_written - rows_before);
+	}
 
 	pg_cryptohash_free(ps.md5);
 	MemoryContextSwitchTo(oldcxt);

@@ -22,10 +22,8 @@
 #include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-#include "executor/instrument.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
-#include "portability/instr_time.h"
 
 static const char *current_step = NULL;
 
@@ -34,6 +32,28 @@ step_error_callback(void *arg)
 {
 	if (current_step)
 		errcontext("medallion step \"%s\"", current_step);
+}
+
+/* Notes the time and WAL at the start of a step. */
+void
+medallion_step_start(StepClock *clock)
+{
+	INSTR_TIME_SET_CURRENT(clock->start);
+	clock->wal = pgWalUsage;
+}
+
+/* Logs at DEBUG1 what a step took: its time, rows and the WAL it wrote. */
+void
+medallion_step_done(const StepClock *clock, const char *step, uint64 rows)
+{
+	instr_time	duration;
+
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, clock->start);
+	elog(DEBUG1, "medallion step \"%s\": %.1f ms, " UINT64_FORMAT " rows, WAL %.1f kB (%ld full pages)",
+		 step, INSTR_TIME_GET_MILLISEC(duration), rows,
+		 (double) (pgWalUsage.wal_bytes - clock->wal.wal_bytes) / 1024.0,
+		 (long) (pgWalUsage.wal_fpi - clock->wal.wal_fpi));
 }
 
 /*
@@ -46,11 +66,9 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 {
 	ErrorContextCallback errcallback;
 	int			rc;
-	instr_time	start;
-	instr_time	duration;
-	WalUsage	wal_before = pgWalUsage;
+	StepClock	clock;
 
-	INSTR_TIME_SET_CURRENT(start);
+	medallion_step_start(&clock);
 	current_step = step;
 	errcallback.callback = step_error_callback;
 	errcallback.arg = NULL;
@@ -67,12 +85,7 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 	error_context_stack = errcallback.previous;
 	current_step = NULL;
 
-	INSTR_TIME_SET_CURRENT(duration);
-	INSTR_TIME_SUBTRACT(duration, start);
-	elog(DEBUG1, "medallion step \"%s\": %.1f ms, " UINT64_FORMAT " rows, WAL %.1f kB (%ld full pages)",
-		 step, INSTR_TIME_GET_MILLISEC(duration), SPI_processed,
-		 (double) (pgWalUsage.wal_bytes - wal_before.wal_bytes) / 1024.0,
-		 (long) (pgWalUsage.wal_fpi - wal_before.wal_fpi));
+	medallion_step_done(&clock, step, SPI_processed);
 	return SPI_processed;
 }
 
