@@ -67,3 +67,15 @@ SELECT record FROM silver.quarantine WHERE source = 'sales_orders' AND line = 3;
 -- a refresh with nothing new changes nothing
 SELECT * FROM medallion_refresh_silver();
 SELECT count(*) FROM silver.quarantine;
+
+-- the refresh summarizes the BRIN index (_batch_id) of each bronze table it
+-- reads batches of: pages appended since the last vacuum are in ranges the
+-- index has not summarized, which every lookup of a batch reads whole.
+-- Here a range is one page, so that a small batch spans several.
+SELECT pg_relation_size('bronze.sales_orders') / 8192 AS pages_before \gset
+ALTER INDEX bronze.sales_orders_batch_idx SET (pages_per_range = 1);
+REINDEX INDEX bronze.sales_orders_batch_idx;
+SELECT status, rows_loaded FROM medallion_ingest_csv('sales_orders', '/tmp/medallion_regress/sample/sales_orders.csv');
+SELECT pg_relation_size('bronze.sales_orders') / 8192 - :pages_before > 1 AS new_pages;
+SELECT batches FROM medallion_refresh_silver();
+SELECT brin_summarize_new_values('bronze.sales_orders_batch_idx') AS left_unsummarized;

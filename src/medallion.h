@@ -62,6 +62,7 @@ extern uint64 medallion_run_batch_step(const char *step, const char *sql, int64 
 extern uint64 medallion_run_batches_step(const char *step, const char *sql, Datum batch_ids);
 extern uint64 medallion_run_param_step(const char *step, const char *sql, Datum value);
 extern int64 medallion_run_count_step(const char *step, const char *sql);
+extern void medallion_summarize_bronze(void);
 extern void medallion_empty_tables(const char *const *tables);
 extern Oid	medallion_owner(void);
 extern void medallion_analyze(const char *sql);

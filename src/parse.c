@@ -862,6 +862,8 @@ medallion_parse_pending(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* each batch is read by its BRIN index, here and in the silver refresh */
+	medallion_summarize_bronze();
 	if (SPI_execute("SELECT b.batch_id, b.source = 'sales_orders' FROM medallion.batches b "
 					"WHERE b.status = 'loaded' AND b.parsed_at IS NULL "
 					"AND b.source IN ('sales', 'sales_orders') ORDER BY b.batch_id",
