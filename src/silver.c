@@ -206,27 +206,30 @@ static const char *const eval_sales =
 
 /*
  * Distinct sales: the first admitted record of identical ones stands for
- * them.  New sales go to the fact delta ($1: emission, NULL when gold will
- * be rebuilt in full anyway).
+ * them.  New sales go to the fact delta ($1: emission) when gold is built;
+ * before that (a first load), the sales are only written: returning a
+ * million of them to find none to record cost more than a second.
  */
-static const char *const upsert_sales =
-"WITH added AS ("
-"  INSERT INTO silver.sales (record_hash, customer_id, order_date, product_id, product_name,"
-"    product_category, quantity, amount, price, curr, _batch_id, _line)"
-"  SELECT DISTINCT ON (r.record_hash) r.record_hash, r.customer_id, r.order_date, r.product_id,"
-"    coalesce(r.product_name, r.json_name), coalesce(r.product_category, 'UNKNOWN'),"
-"    r.quantity, r.amount, r.price, r.curr, r.batch_id, r.line"
-"  FROM silver.sales_records r"
-"  JOIN medallion.work_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line"
-"  WHERE e.rule IS NULL"
-"  ORDER BY r.record_hash, r.batch_id, r.line"
-"  ON CONFLICT (record_hash) DO UPDATE SET _batch_id = excluded._batch_id, _line = excluded._line"
+#define UPSERT_SALES \
+"INSERT INTO silver.sales (record_hash, customer_id, order_date, product_id, product_name," \
+"  product_category, quantity, amount, price, curr, _batch_id, _line)" \
+"  SELECT DISTINCT ON (r.record_hash) r.record_hash, r.customer_id, r.order_date, r.product_id," \
+"    coalesce(r.product_name, r.json_name), coalesce(r.product_category, 'UNKNOWN')," \
+"    r.quantity, r.amount, r.price, r.curr, r.batch_id, r.line" \
+"  FROM silver.sales_records r" \
+"  JOIN medallion.work_eval e ON e.source = 'sales' AND e.batch_id = r.batch_id AND e.line = r.line" \
+"  WHERE e.rule IS NULL" \
+"  ORDER BY r.record_hash, r.batch_id, r.line" \
+"  ON CONFLICT (record_hash) DO UPDATE SET _batch_id = excluded._batch_id, _line = excluded._line" \
 "  WHERE (excluded._batch_id, excluded._line) < (silver.sales._batch_id, silver.sales._line)"
-"  RETURNING *, xmax = 0 AS inserted) "
+
+static const char *const upsert_sales = UPSERT_SALES;
+static const char *const upsert_sales_recorded =
+"WITH added AS (" UPSERT_SALES "  RETURNING *, xmax = 0 AS inserted) "
 "INSERT INTO medallion.fact_delta (emission, sign, order_key, customer_id, day, product_id,"
 "  product_category, revenue, units) "
 "SELECT $1, 1, 'S' || encode(record_hash, 'hex'), customer_id, order_date, product_id,"
-"  product_category, amount, quantity FROM added WHERE inserted AND $1 IS NOT NULL";
+"  product_category, amount, quantity FROM added WHERE inserted";
 
 /* ---------------------------------------------------------------------
  * Orders
@@ -663,7 +666,10 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	counts->sales = medallion_run_count_step("count sales",
 											 "SELECT count(*) FROM medallion.work_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
-	medallion_run_param_step("upsert sales", upsert_sales, emission);
+	if (emission != (Datum) 0)
+		medallion_run_param_step("upsert sales", upsert_sales_recorded, emission);
+	else
+		medallion_run_step("upsert sales", upsert_sales, 0, NULL, NULL);
 
 	/* orders: drop what cannot be admitted until nothing more drops */
 	medallion_run_step("sale prices", sale_prices, 0, NULL, NULL);
