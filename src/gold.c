@@ -9,10 +9,12 @@
  * number of distinct orders in it.  The state changes by the fact deltas
  * the silver refresh records: each changed order arrives as its whole old
  * state (sign -1) and its whole new state (sign +1), so "is this order in
- * this group" is counted exactly at every level by grouping one emission of
- * one order.  A full rebuild builds the same state in one pass over the
- * whole fact (gold_state.c); the regression tests rebuild in full after
- * incremental refreshes and compare the two row for row.
+ * this group" is counted exactly at every level by adding one emission of
+ * one order at a time.  The changes, and a full rebuild in one pass over
+ * the whole fact, are both summed in C (gold_state.c); the changes land in
+ * working tables that are added here to the state.  The regression tests
+ * rebuild in full after incremental refreshes and compare the two row for
+ * row.
  *
  * Then only what changed is recomputed: the periods of every grain that
  * contain a changed day (a year from its exact days, not its rounded
