@@ -232,7 +232,7 @@ medallion_summarize_bronze(void)
 	medallion_step_start(&clock);
 	if (SPI_execute("SELECT i.indexrelid, c.relowner FROM medallion.sources s "
 					"JOIN pg_catalog.pg_class c ON c.oid = s.bronze_table "
-					"JOIN pg_catalog.pg_index i ON i.indrelid = s.bronze_table "
+					"JOIN pg_catalog.pg_index i ON i.indrelid = s.bronze_table AND i.indisvalid "
 					"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
 					"JOIN pg_catalog.pg_am a ON a.oid = ic.relam AND a.amname = 'brin' "
 					"WHERE EXISTS (SELECT 1 FROM medallion.batches b WHERE b.source = s.name"
