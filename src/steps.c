@@ -192,20 +192,27 @@ medallion_owner(void)
 }
 
 /*
- * ANALYZE of a working set, as its owner: an engineer running the refresh
- * does not own the tables, and ANALYZE is for owners only.  Restricted as
- * autovacuum's ANALYZE is; an error restores the user by itself.
+ * Acts as owner, restricted as autovacuum is, until the caller restores
+ * *save_userid and *save_sec (an error restores them by itself).  ANALYZE
+ * and BRIN summarizing are for owners only, and an engineer running a
+ * refresh does not own the tables.
  */
+static void
+become_owner(Oid owner, Oid *save_userid, int *save_sec)
+{
+	GetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+/* ANALYZE of a working set, as its owner. */
 void
 medallion_analyze(const char *sql)
 {
 	Oid			save_userid;
 	int			save_sec;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(medallion_owner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	become_owner(medallion_owner(), &save_userid, &save_sec);
 	run("analyze", sql, 0, NULL, NULL, NULL);
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
@@ -216,18 +223,14 @@ medallion_analyze(const char *sql)
  * Pages appended since the table was last vacuumed are in ranges the index
  * has not summarized, which every lookup of a batch reads whole: with
  * 70,000 orders appended since a vacuum, reading a batch of 10,000 read
- * 69,744 others.  Only the new pages are read, as the owner (the
- * function is for owners only, as VACUUM is).  Runs in the caller's SPI
- * connection.
+ * 69,744 others.  Only the new pages are read, as each table's owner.
+ * Runs in the caller's SPI connection.
  */
 void
 medallion_summarize_bronze(void)
 {
 	StepClock	clock;
 	int64		ranges = 0;
-	uint64		n;
-	Oid		   *indexes;
-	Oid		   *owners;
 
 	medallion_step_start(&clock);
 	if (SPI_execute("SELECT i.indexrelid, c.relowner FROM medallion.sources s "
@@ -239,30 +242,19 @@ medallion_summarize_bronze(void)
 					"              AND b.status = 'loaded' AND b.silver_at IS NULL)",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the bronze tables to summarize");
-	n = SPI_processed;
-	indexes = palloc(sizeof(Oid) * (n + 1));
-	owners = palloc(sizeof(Oid) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
+	/* summarizing runs no SPI: the rows stay valid */
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
+		HeapTuple	row = SPI_tuptable->vals[i];
 		bool		isnull;
-
-		indexes[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		owners[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-
-	for (uint64 i = 0; i < n; i++)
-	{
+		Datum		index = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);
+		Oid			owner = DatumGetObjectId(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
 		Oid			save_userid;
 		int			save_sec;
 
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(owners[i], save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-		ranges += DatumGetInt32(DirectFunctionCall1(brin_summarize_new_values,
-													ObjectIdGetDatum(indexes[i])));
+		become_owner(owner, &save_userid, &save_sec);
+		ranges += DatumGetInt32(DirectFunctionCall1(brin_summarize_new_values, index));
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
-	pfree(indexes);
-	pfree(owners);
 	medallion_step_done(&clock, "summarize bronze", ranges);
 }
