@@ -22,7 +22,7 @@ EXTENSION = medallion
 DATA = medallion--1.0.sql
 PGFILEDESC = "medallion - CSV to bronze, silver and gold inside PostgreSQL"
 
-REGRESS = bronze bronze_files silver_rules silver_scd2 silver_retry silver_products silver_values gold_values gold_incremental gold_parts access operations
+REGRESS = bronze bronze_files silver_rules silver_scd2 silver_retry silver_products silver_values gold_values gold_incremental access operations
 REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = bronze_concurrent
 ISOLATION_OPTS = --inputdir=. --outputdir=isolation_output
