@@ -443,7 +443,7 @@ COMMENT ON COLUMN silver.products._batch_id IS 'batch of the highest-precedence 
 COMMENT ON COLUMN silver.products._line IS 'line of the highest-precedence record of the product';
 
 CREATE TABLE silver.sales (
-    record_hash bytea PRIMARY KEY,
+    record_hash bytea NOT NULL,
     customer_id bigint NOT NULL,
     order_date date NOT NULL,
     product_id text NOT NULL,
@@ -454,7 +454,10 @@ CREATE TABLE silver.sales (
     price numeric,
     curr text,
     _batch_id bigint NOT NULL,
-    _line bigint NOT NULL
+    _line bigint NOT NULL,
+    -- identical records have the same date: keyed by date first, new
+    -- sales (mostly recent) go to the same few index pages, not to random ones
+    PRIMARY KEY (order_date, record_hash)
 );
 CREATE INDEX sales_customer_idx ON silver.sales (customer_id);
 COMMENT ON TABLE silver.sales IS 'one row per distinct sales record (identical records across all files are one sale)';
