@@ -77,6 +77,21 @@ SELECT expectation, run_id, rows_failed, passed FROM medallion.dq_results
 WHERE run_id IS NULL ORDER BY result_id;
 
 --
+-- A refresh runs its statements with JIT off (compiling them cost more
+-- than it saved) and gives the session its own settings back: a fail
+-- expectation that holds only without JIT passes
+--
+SET jit = on;
+INSERT INTO medallion.expectations (name, target_table, predicate, action) VALUES
+    ('refreshed_without_jit', 'silver.customers', 'current_setting(''jit'') = ''off''', 'fail');
+SELECT mode FROM medallion_refresh_gold();
+SELECT expectation, rows_checked > 0 AS checked, rows_failed, passed FROM medallion.dq_results
+WHERE expectation = 'refreshed_without_jit';
+DELETE FROM medallion.expectations WHERE name = 'refreshed_without_jit';
+SELECT current_setting('jit') AS session_jit, current_setting('search_path') AS session_search_path;
+RESET jit;
+
+--
 -- fail: the refresh stops, silver and gold stay as they were
 --
 SELECT (SELECT count(*) FROM silver.orders) AS orders_before,

@@ -157,7 +157,7 @@ medallion_ingest_csv(PG_FUNCTION_ARGS)
 	st->loaded_by = MemoryContextStrdup(cxt, GetUserNameFromId(GetUserId(), false));
 
 	/* all SQL below runs with a safe search_path */
-	guc_level = medallion_pin_search_path();
+	guc_level = medallion_pin_gucs();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

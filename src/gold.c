@@ -455,7 +455,7 @@ medallion_refresh_gold(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	guc_level = medallion_pin_search_path();
+	guc_level = medallion_pin_gucs();
 	medallion_lock_refresh();
 	medallion_refresh_silver_locked(&silver);
 	refresh_gold(!PG_ARGISNULL(0) && PG_GETARG_BOOL(0), &gold);

@@ -27,7 +27,7 @@ extern bool medallion_parallel_parse;
 extern int	medallion_gold_state_memory;
 
 /* medallion.c: run SQL with search_path = pg_catalog, pg_temp */
-extern int	medallion_pin_search_path(void);
+extern int	medallion_pin_gucs(void);
 extern void medallion_restore_gucs(int nest_level);
 
 /*

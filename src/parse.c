@@ -916,7 +916,7 @@ medallion_parse_pending(void)
 Datum
 medallion_parse_products(PG_FUNCTION_ARGS)
 {
-	int			guc_level = medallion_pin_search_path();
+	int			guc_level = medallion_pin_gucs();
 	int64		rows;
 
 	medallion_lock_refresh();

@@ -83,7 +83,7 @@ medallion_landing_files(PG_FUNCTION_ARGS)
 				(errcode_for_file_access(),
 				 errmsg("could not access medallion.landing_dir \"%s\": %m", landing)));
 
-	guc_level = medallion_pin_search_path();
+	guc_level = medallion_pin_gucs();
 	names = source_names();
 	medallion_restore_gucs(guc_level);
 
