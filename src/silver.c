@@ -96,9 +96,15 @@ static const char *const touch_customers =
 "SELECT DISTINCT customer_id FROM silver.customer_records WHERE batch_id = ANY($1) "
 "ON CONFLICT DO NOTHING";
 
+/*
+ * The customers touched are looked up by index as an array: joined, the
+ * planner hashed them and read every version (80-120 ms for the thousand
+ * customers of a 1% refresh; 4 ms so).
+ */
+#define TOUCHED_CUSTOMERS "ANY (ARRAY(SELECT customer_id FROM medallion.work_customers_touched))"
+
 static const char *const delete_customer_versions =
-"DELETE FROM silver.customers c USING medallion.work_customers_touched t "
-"WHERE c.customer_id = t.customer_id";
+"DELETE FROM silver.customers WHERE customer_id = " TOUCHED_CUSTOMERS;
 
 /*
  * SCD type 2: one version per (customer, start), the row of the highest
@@ -118,7 +124,7 @@ static const char *const insert_customer_versions =
 "                                                      ORDER BY w.version_start), w.own_end) AS version_end"
 "      FROM (SELECT DISTINCT ON (r.customer_id, r.version_start) r.*"
 "            FROM silver.customer_records r"
-"            JOIN medallion.work_customers_touched t USING (customer_id)"
+"            WHERE r.customer_id = " TOUCHED_CUSTOMERS
 "            ORDER BY r.customer_id, r.version_start, r.batch_id DESC, r.line DESC) w) v "
 "LEFT JOIN medallion.state_timezones tz ON tz.state = v.state";
 
