@@ -448,12 +448,6 @@ add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 
 static void flush_state(State *st);
 
-static void
-fact_error_callback(void *arg)
-{
-	errcontext("medallion step \"%s\"", (const char *) arg);
-}
-
 /*
  * Runs sql as a cursor and hands each row to fn.  Not read-only: the
  * silver refresh before this, in the same transaction, must be seen.
@@ -469,10 +463,7 @@ for_each_row(const char *step, const char *sql, State *st,
 	StepClock	clock;
 
 	medallion_step_start(&clock);
-	errcallback.callback = fact_error_callback;
-	errcallback.arg = (void *) step;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	medallion_step_context_push(&errcallback, step);
 
 	plan = SPI_prepare(sql, 0, NULL);
 	if (plan == NULL)
@@ -503,7 +494,7 @@ for_each_row(const char *step, const char *sql, State *st,
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
 
-	error_context_stack = errcallback.previous;
+	medallion_step_context_pop(&errcallback);
 	medallion_step_done(&clock, step, rows);
 	return rows;
 }

@@ -56,6 +56,8 @@ typedef struct StepClock
 } StepClock;
 extern void medallion_step_start(StepClock *clock);
 extern void medallion_step_done(const StepClock *clock, const char *step, uint64 rows);
+extern void medallion_step_context_push(ErrorContextCallback *callback, const char *step);
+extern void medallion_step_context_pop(ErrorContextCallback *callback);
 extern uint64 medallion_run_step(const char *step, const char *sql, int nargs,
 								 Oid *argtypes, Datum *args);
 extern uint64 medallion_run_batch_step(const char *step, const char *sql, int64 batch_id);

@@ -26,13 +26,29 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 
-static const char *current_step = NULL;
-
 static void
 step_error_callback(void *arg)
 {
-	if (current_step)
-		errcontext("medallion step \"%s\"", current_step);
+	errcontext("medallion step \"%s\"", (const char *) arg);
+}
+
+/*
+ * Until medallion_step_context_pop(), an error names the step in its
+ * context.  An error unwinds the context stack by itself.
+ */
+void
+medallion_step_context_push(ErrorContextCallback *callback, const char *step)
+{
+	callback->callback = step_error_callback;
+	callback->arg = unconstify(char *, step);
+	callback->previous = error_context_stack;
+	error_context_stack = callback;
+}
+
+void
+medallion_step_context_pop(ErrorContextCallback *callback)
+{
+	error_context_stack = callback->previous;
 }
 
 /* Notes the time and WAL at the start of a step. */
@@ -70,11 +86,7 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 	StepClock	clock;
 
 	medallion_step_start(&clock);
-	current_step = step;
-	errcallback.callback = step_error_callback;
-	errcallback.arg = NULL;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	medallion_step_context_push(&errcallback, step);
 
 	if (nargs == 0)
 		rc = SPI_execute(sql, false, 0);
@@ -83,8 +95,7 @@ run(const char *step, const char *sql, int nargs, Oid *argtypes, Datum *args,
 	if (rc < 0)
 		elog(ERROR, "step \"%s\" failed: %s", step, SPI_result_code_string(rc));
 
-	error_context_stack = errcallback.previous;
-	current_step = NULL;
+	medallion_step_context_pop(&errcallback);
 
 	medallion_step_done(&clock, step, SPI_processed);
 	return SPI_processed;

@@ -66,6 +66,22 @@ timed() { q -c "\\timing on" "$@" | awk '/^Time:/ {t += $2} END {printf "%.2f", 
 calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
 # the median of three
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# as timed, with every step's DEBUG1 line (time, rows, WAL) kept in file $1
+timed_steps() {
+    local log=$1
+    shift
+    q -c "SET client_min_messages = debug1" -c "\\timing on" "$@" 2>"$log" |
+        awk '/^Time:/ {t += $2} END {printf "%.2f", t / 1000}'
+}
+# the N costliest steps of a step log, summed by name
+top_steps() {
+    grep -o 'medallion step "[^"]*": [0-9.]* ms, [0-9]* rows, WAL [0-9.]* kB' "$2" |
+        sed 's/^medallion step "//; s/": / /; s/ ms, / /; s/ rows, WAL / /; s/ kB$//' |
+        awk '{n = NF; name = $1; for (i = 2; i <= n - 3; i++) name = name " " $i
+              t[name] += $(n - 2); r[name] += $(n - 1); w[name] += $n}
+             END {for (k in t) printf "%10.1f ms %9d rows %9.1f MB WAL  %s\n", t[k], r[k], w[k] / 1024, k}' |
+        sort -rn | head -"$1"
+}
 
 q -c "CREATE EXTENSION medallion"
 size=$(du -cb "$DATA"/*.csv | tail -1 | cut -f1)
@@ -91,10 +107,12 @@ echo "COPY of the four files:            ${copy_s} s (median of ${copy_runs[*]})
 
 # 2. the full pipeline
 ingest_s=$(timed -c "SELECT medallion_ingest_csv(name, '$DATA/' || name || '.csv') FROM medallion.sources ORDER BY load_order")
-refresh_s=$(timed -c "SELECT medallion_refresh_gold()")
+refresh_s=$(timed_steps "$BENCH/steps-first.log" -c "SELECT medallion_refresh_gold()")
 pipeline_s=$(calc "$ingest_s + $refresh_s")
 echo "medallion: ingest ${ingest_s} s + silver and gold ${refresh_s} s = ${pipeline_s} s"
 echo "pipeline / COPY: $(calc "$pipeline_s / $copy_s")  (target <= 3)"
+echo "  the costliest steps of silver and gold from nothing:"
+top_steps 10 "$BENCH/steps-first.log"
 q -c "SELECT 'silver: ' || (SELECT count(*) FROM silver.customers) || ' customer versions, '
         || (SELECT count(*) FROM silver.sales) || ' sales, ' || (SELECT count(*) FROM silver.orders)
         || ' orders, ' || (SELECT count(*) FROM silver.order_items) || ' order lines; gold: '
@@ -103,10 +121,11 @@ q -c "VACUUM ANALYZE" -c "CHECKPOINT"
 
 # 3. 1% more data, three times: incremental against full, medians
 inc_runs=()
-for inc in "${INCS[@]}"; do
+for i in 0 1 2; do
+    inc=${INCS[$i]}
     q -c "SELECT medallion_ingest_csv(name, '$inc/' || name || '.csv') FROM medallion.sources WHERE name <> 'products' ORDER BY load_order" >/dev/null
     q -c "CHECKPOINT"
-    inc_runs+=("$(timed -c "SELECT medallion_refresh_gold()")")
+    inc_runs+=("$(timed_steps "$BENCH/steps-inc$i.log" -c "SELECT medallion_refresh_gold()")")
 done
 full_runs=()
 for _ in 1 2 3; do
@@ -117,6 +136,13 @@ inc_s=$(median "${inc_runs[@]}")
 full_s=$(median "${full_runs[@]}")
 echo "1% more data, three times: incremental ${inc_s} s (median of ${inc_runs[*]}), full ${full_s} s (median of ${full_runs[*]})"
 echo "incremental / full: $(calc "$inc_s / $full_s" 3)  (target <= 0.05)"
+for i in 0 1 2; do
+    if [ "${inc_runs[$i]}" = "$inc_s" ]; then
+        echo "  the costliest steps of the median incremental refresh:"
+        top_steps 12 "$BENCH/steps-inc$i.log"
+        break
+    fi
+done
 
 # 4. a BI query
 cat >"$BENCH/bi_query.sql" <<'SQL'
