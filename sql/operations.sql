@@ -77,19 +77,24 @@ SELECT expectation, run_id, rows_failed, passed FROM medallion.dq_results
 WHERE run_id IS NULL ORDER BY result_id;
 
 --
--- A refresh runs its statements with JIT off (compiling them cost more
--- than it saved) and gives the session its own settings back: a fail
--- expectation that holds only without JIT passes
+-- A refresh runs its statements with JIT and Memoize off (compiling cost
+-- more than it saved; memoizing lookups by unique keys only added work)
+-- and gives the session its own settings back: a fail expectation that
+-- holds only without either passes
 --
 SET jit = on;
+SET enable_memoize = on;
 INSERT INTO medallion.expectations (name, target_table, predicate, action) VALUES
-    ('refreshed_without_jit', 'silver.customers', 'current_setting(''jit'') = ''off''', 'fail');
+    ('refreshed_without_jit', 'silver.customers',
+     'current_setting(''jit'') = ''off'' AND current_setting(''enable_memoize'') = ''off''', 'fail');
 SELECT mode FROM medallion_refresh_gold();
 SELECT expectation, rows_checked > 0 AS checked, rows_failed, passed FROM medallion.dq_results
 WHERE expectation = 'refreshed_without_jit';
 DELETE FROM medallion.expectations WHERE name = 'refreshed_without_jit';
-SELECT current_setting('jit') AS session_jit, current_setting('search_path') AS session_search_path;
+SELECT current_setting('jit') AS session_jit, current_setting('enable_memoize') AS session_memoize,
+       current_setting('search_path') AS session_search_path;
 RESET jit;
+RESET enable_memoize;
 
 --
 -- fail: the refresh stops, silver and gold stay as they were
