@@ -596,22 +596,20 @@ static const char *const mark_batches =
  * sale prices 5.1 s to under 2, for 1.1 s of ANALYZE).  A few hundred rows
  * are planned well enough without.
  */
-static bool
+static void
 analyze_grown_records(int64 parsed)
 {
 	char		sql[256];
 
 	if (parsed < 250)
-		return false;
+		return;
 	snprintf(sql, sizeof(sql),
 			 "SELECT (sum(greatest(c.reltuples, 0)) < 5 * " INT64_FORMAT ")::integer "
 			 "FROM pg_catalog.pg_class c "
 			 "WHERE c.oid IN ('silver.sales_records'::regclass, 'silver.order_records'::regclass)",
 			 parsed);
-	if (medallion_run_count_step("records grown", sql) == 0)
-		return false;
-	medallion_analyze("ANALYZE silver.sales_records, silver.order_records");
-	return true;
+	if (medallion_run_count_step("records grown", sql) > 0)
+		medallion_analyze("ANALYZE silver.sales_records, silver.order_records");
 }
 
 /* Whether silver.<table> has no row (nothing but the refresh writes it). */
@@ -666,14 +664,13 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	Datum		batch_ids;
 	Datum	   *elems;
 	Datum		emission;
-	bool		grown;
 
 	memset(counts, 0, sizeof(SilverCounts));
 	counts->parsed = medallion_parse_pending();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	grown = analyze_grown_records(counts->parsed);
+	analyze_grown_records(counts->parsed);
 	n = pending_batches(&ids, &sources);
 	counts->batches = n;
 	elems = palloc(sizeof(Datum) * (n + 1));
@@ -720,14 +717,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
 	medallion_run_step("drop expectations", "SELECT medallion.apply_drop_expectations('sales')",
 					   0, NULL, NULL);
-	/*
-	 * Unanalyzed, it looks like ten rows: right for a few thousand sales
-	 * among a million (looked up one by one), wrong for a first load's
-	 * million (joined one by one; analyzed, 13.5 s to 11.9 s), and the
-	 * first needs no statistics where the second needs them.
-	 */
-	if (grown)
-		medallion_analyze("ANALYZE medallion.work_eval");
+	/* unanalyzed, it looked like ten rows: a first load's million were then joined one by one */
+	medallion_analyze("ANALYZE medallion.work_eval");
 	counts->sales = medallion_run_count_step("count sales",
 											 "SELECT count(*) FROM medallion.work_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
