@@ -77,13 +77,5 @@ ALTER INDEX bronze.sales_orders_batch_idx SET (pages_per_range = 1);
 REINDEX INDEX bronze.sales_orders_batch_idx;
 SELECT status, rows_loaded FROM medallion_ingest_csv('sales_orders', '/tmp/medallion_regress/sample/sales_orders.csv');
 SELECT pg_relation_size('bronze.sales_orders') / 8192 - :pages_before > 1 AS new_pages;
--- the parse grows the typed records many times over (14 orders, then 318):
--- the refresh analyzes them for the statements after it, which autovacuum
--- cannot do while they are not committed
-BEGIN;
 SELECT batches FROM medallion_refresh_silver();
-SELECT tablename, count(*) > 0 AS has_statistics FROM pg_stats
-WHERE schemaname = 'silver' AND tablename IN ('order_records', 'sales_records')
-GROUP BY tablename ORDER BY tablename;
-COMMIT;
 SELECT brin_summarize_new_values('bronze.sales_orders_batch_idx') AS left_unsummarized;

@@ -587,31 +587,6 @@ static const char *const mark_batches =
  * ---------------------------------------------------------------------
  */
 
-/*
- * Statistics for typed records a parse has just grown by a fifth or more (a
- * first load above all).  Autovacuum cannot count rows this transaction
- * wrote; planned on the old statistics, the steps below joined a first
- * load's million records one at a time and sorted them on disk to find 220
- * products (1M orders and 1M sales: deciding the orders 9.3 s to 4.2 s, the
- * sale prices 5.1 s to under 2, for 1.1 s of ANALYZE).  A few hundred rows
- * are planned well enough without.
- */
-static void
-analyze_grown_records(int64 parsed)
-{
-	char		sql[256];
-
-	if (parsed < 250)
-		return;
-	snprintf(sql, sizeof(sql),
-			 "SELECT (sum(greatest(c.reltuples, 0)) < 5 * " INT64_FORMAT ")::integer "
-			 "FROM pg_catalog.pg_class c "
-			 "WHERE c.oid IN ('silver.sales_records'::regclass, 'silver.order_records'::regclass)",
-			 parsed);
-	if (medallion_run_count_step("records grown", sql) > 0)
-		medallion_analyze("ANALYZE silver.sales_records, silver.order_records");
-}
-
 /* Whether silver.<table> has no row (nothing but the refresh writes it). */
 static bool
 silver_empty(const char *table)
@@ -670,7 +645,6 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	analyze_grown_records(counts->parsed);
 	n = pending_batches(&ids, &sources);
 	counts->batches = n;
 	elems = palloc(sizeof(Datum) * (n + 1));
@@ -717,8 +691,6 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 	medallion_run_batches_step("evaluate sales", eval_sales, batch_ids);
 	medallion_run_step("drop expectations", "SELECT medallion.apply_drop_expectations('sales')",
 					   0, NULL, NULL);
-	/* unanalyzed, it looked like ten rows: a first load's million were then joined one by one */
-	medallion_analyze("ANALYZE medallion.work_eval");
 	counts->sales = medallion_run_count_step("count sales",
 											 "SELECT count(*) FROM medallion.work_eval "
 											 "WHERE source = 'sales' AND rule IS NULL");
