@@ -92,8 +92,8 @@ _PG_init(void)
  * rows, whose plans can still cost enough to be compiled; compiling one
  * took 24 ms (plus loading LLVM once) where running it took about 150.  And
  * Memoize off: medallion looks rows up by unique keys, where a cache only
- * misses; with a first load's statistics the planner memoized the items
- * arrays of a million orders (the products of the orders: 2.1 s to 6.5 s).
+ * misses; with statistics of a first load's records the planner memoized
+ * the items arrays of a million orders (their products: 2.1 s to 6.5 s).
  */
 int
 medallion_pin_gucs(void)

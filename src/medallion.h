@@ -26,7 +26,7 @@ extern int	medallion_max_field_size;
 extern bool medallion_parallel_parse;
 extern int	medallion_gold_state_memory;
 
-/* medallion.c: run SQL with search_path = pg_catalog, pg_temp */
+/* medallion.c: run SQL with search_path = pg_catalog, pg_temp, no JIT, no Memoize */
 extern int	medallion_pin_gucs(void);
 extern void medallion_restore_gucs(int nest_level);
 
