@@ -70,8 +70,7 @@ median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 timed_steps() {
     local log=$1
     shift
-    q -c "SET client_min_messages = debug1" -c "\\timing on" "$@" 2>"$log" |
-        awk '/^Time:/ {t += $2} END {printf "%.2f", t / 1000}'
+    timed -c "SET client_min_messages = debug1" "$@" 2>"$log"
 }
 # the N costliest steps of a step log, summed by name
 top_steps() {
