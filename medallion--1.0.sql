@@ -668,6 +668,10 @@ CREATE FUNCTION medallion.std_upper(text) RETURNS text
     AS 'MODULE_PATHNAME', 'medallion_std_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION medallion.std_upper(text) IS 'trimmed, ASCII letters upper-cased';
 
+CREATE FUNCTION medallion.sorted_union(text[], text[]) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'medallion_sorted_union' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION medallion.sorted_union(text[], text[]) IS 'the distinct non-null elements of both arrays, in byte order (COLLATE "C")';
+
 CREATE FUNCTION medallion.best_attributes_transfn(internal, integer, bigint, bigint, integer,
         text, text, text, text, text, text, text)
     RETURNS internal AS 'MODULE_PATHNAME', 'medallion_best_attributes_transfn' LANGUAGE C IMMUTABLE;
@@ -808,19 +812,14 @@ CREATE UNLOGGED TABLE medallion.gold_customers (
     customer_id bigint PRIMARY KEY,
     revenue numeric NOT NULL,
     order_count bigint NOT NULL,
-    last_purchase date
-);
-CREATE UNLOGGED TABLE medallion.gold_customer_categories (
-    customer_id bigint NOT NULL,
-    product_category text NOT NULL,
-    PRIMARY KEY (customer_id, product_category)
+    last_purchase date,
+    categories text[] NOT NULL
 );
 COMMENT ON TABLE medallion.gold_day_products IS 'internal: exact sums of the sales fact per day, product and category';
 COMMENT ON TABLE medallion.gold_day_categories IS 'internal: exact sums of the sales fact per day and category';
 COMMENT ON TABLE medallion.gold_days IS 'internal: exact sums of the sales fact per day';
 COMMENT ON TABLE medallion.gold_products IS 'internal: exact all-time sums of the sales fact per product';
-COMMENT ON TABLE medallion.gold_customers IS 'internal: exact all-time sums of the sales fact per customer';
-COMMENT ON TABLE medallion.gold_customer_categories IS 'internal: the categories each customer has bought from';
+COMMENT ON TABLE medallion.gold_customers IS 'internal: exact all-time sums of the sales fact per customer, and the categories bought from (byte order)';
 -- a full build's state so far, merged into the state above each time it
 -- outgrows medallion.gold_state_memory; in an incremental refresh, the
 -- changes to add to the state above, with what orders took away from each
@@ -829,10 +828,18 @@ CREATE UNLOGGED TABLE medallion.work_state_day_products (LIKE medallion.gold_day
 CREATE UNLOGGED TABLE medallion.work_state_day_categories (LIKE medallion.gold_day_categories);
 CREATE UNLOGGED TABLE medallion.work_state_days (LIKE medallion.gold_days);
 CREATE UNLOGGED TABLE medallion.work_state_products (LIKE medallion.gold_products);
-CREATE UNLOGGED TABLE medallion.work_state_customers (LIKE medallion.gold_customers);
-CREATE UNLOGGED TABLE medallion.work_state_customer_categories (LIKE medallion.gold_customer_categories);
+CREATE UNLOGGED TABLE medallion.work_state_customers (
+    customer_id bigint NOT NULL,
+    revenue numeric NOT NULL,
+    order_count bigint NOT NULL,
+    last_purchase date
+);
+CREATE UNLOGGED TABLE medallion.work_state_customer_categories (
+    customer_id bigint NOT NULL,
+    product_category text NOT NULL
+);
 CREATE UNLOGGED TABLE medallion.work_state_removed_customers (customer_id bigint NOT NULL, last_purchase date NOT NULL);
-CREATE UNLOGGED TABLE medallion.work_state_removed_categories (LIKE medallion.gold_customer_categories);
+CREATE UNLOGGED TABLE medallion.work_state_removed_categories (LIKE medallion.work_state_customer_categories);
 COMMENT ON TABLE medallion.work_state_day_products IS 'internal: working set of a gold build or refresh';
 COMMENT ON TABLE medallion.work_state_day_categories IS 'internal: working set of a gold build or refresh';
 COMMENT ON TABLE medallion.work_state_days IS 'internal: working set of a gold build or refresh';

@@ -55,7 +55,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     tables text[] := ARRAY['medallion.gold_day_products', 'medallion.gold_day_categories',
         'medallion.gold_days', 'medallion.gold_products', 'medallion.gold_customers',
-        'medallion.gold_customer_categories', 'gold.sales_metrics', 'gold.category_metrics',
+        'gold.sales_metrics', 'gold.category_metrics',
         'gold.period_metrics', 'gold.product_performance', 'gold.marketing_customers'];
     t text;
 BEGIN
@@ -166,10 +166,17 @@ SELECT ltv_segment, count(*) FROM gold.marketing_customers GROUP BY 1 ORDER BY 1
 -- them: the same state and gold as the full build in memory just before
 -- the parts went through the working tables, summed and emptied at the end
 -- (by TRUNCATE, which gives a table a new file)
-SELECT pg_relation_filenode('medallion.work_state_customer_categories') AS parts_file \gset
+SELECT pg_relation_filenode('medallion.work_state_day_products') AS parts_file \gset
 SELECT * FROM pg_temp.same_as_full('64kB');
-SELECT pg_relation_filenode('medallion.work_state_customer_categories') <> :parts_file AS parts_summed,
-       (SELECT count(*) FROM medallion.work_state_customer_categories) AS left_over;
+SELECT pg_relation_filenode('medallion.work_state_day_products') <> :parts_file AS parts_summed,
+       (SELECT count(*) FROM medallion.work_state_day_products) AS left_over,
+       (SELECT count(*) FROM medallion.work_state_customer_categories) AS categories_left_over;
+
+-- a customer's categories are merged into the stored ones: distinct, nulls
+-- dropped, in byte order (upper case before lower)
+SELECT medallion.sorted_union('{b,a,NULL}', '{c,a,B}') AS merged,
+       medallion.sorted_union('{}', '{}') AS empty,
+       medallion.sorted_union('{Toys}', '{}') AS kept;
 
 --
 -- Reconciliation (the fixture's amounts have at most two decimals, so the

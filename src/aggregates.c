@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * aggregates.c
- *	  medallion.best_attributes: SPEC's product precedence as one aggregate.
+ *	  medallion.best_attributes: SPEC's product precedence as one aggregate;
+ *	  medallion.sorted_union: a customer's categories merged with new ones.
  *
  * silver.products takes each attribute from the first record that has it,
  * records ordered by source (catalog, sale, order item) and then newest
@@ -26,6 +27,7 @@
 
 PG_FUNCTION_INFO_V1(medallion_best_attributes_transfn);
 PG_FUNCTION_INFO_V1(medallion_best_attributes_finalfn);
+PG_FUNCTION_INFO_V1(medallion_sorted_union);
 
 /* slot 0 is the record itself (for lineage); then the attributes */
 #define NATTRIBUTES 7			/* name, category, price, curr, unit, ean13, ean5 */
@@ -155,4 +157,64 @@ medallion_best_attributes_finalfn(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1,
 											 false, TYPALIGN_INT));
+}
+
+/* byte order of two texts (the C collation), for qsort */
+static int
+text_byte_cmp(const void *x, const void *y)
+{
+	text	   *a = (text *) DatumGetPointer(*(const Datum *) x);
+	text	   *b = (text *) DatumGetPointer(*(const Datum *) y);
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			r = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	if (r != 0)
+		return r;
+	return (la > lb) - (la < lb);
+}
+
+/*
+ * sorted_union(a text[], b text[]): the distinct non-null elements of both,
+ * in byte order (as ORDER BY ... COLLATE "C" sorts them).  The categories a
+ * customer bought from are kept so in medallion.gold_customers; a refresh
+ * merges in those of the new orders, a few per customer, without a
+ * subquery per row.
+ */
+Datum
+medallion_sorted_union(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *ea,
+			   *eb,
+			   *all;
+	bool	   *na,
+			   *nb;
+	int			ca,
+				cb,
+				n = 0,
+				kept = 0;
+
+	if (ARR_NDIM(a) > 1 || ARR_NDIM(b) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("medallion.sorted_union takes one-dimensional arrays")));
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &ea, &na, &ca);
+	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, &nb, &cb);
+
+	all = palloc(sizeof(Datum) * Max(ca + cb, 1));
+	for (int i = 0; i < ca; i++)
+		if (!na[i])
+			all[n++] = ea[i];
+	for (int i = 0; i < cb; i++)
+		if (!nb[i])
+			all[n++] = eb[i];
+	if (n > 1)
+		qsort(all, n, sizeof(Datum), text_byte_cmp);
+	for (int i = 0; i < n; i++)
+		if (kept == 0 || text_byte_cmp(&all[kept - 1], &all[i]) != 0)
+			all[kept++] = all[i];
+
+	PG_RETURN_ARRAYTYPE_P(construct_array(all, kept, TEXTOID, -1, false, TYPALIGN_INT));
 }

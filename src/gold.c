@@ -53,8 +53,7 @@ static const char *const working_sets[] = {
 
 static const char *const clear_state =
 "TRUNCATE medallion.gold_day_products, medallion.gold_day_categories, medallion.gold_days,"
-"  medallion.gold_products, medallion.gold_customers, medallion.gold_customer_categories,"
-"  medallion.gold_build";
+"  medallion.gold_products, medallion.gold_customers, medallion.gold_build";
 
 /* not TRUNCATE: readers must not wait, and see the old gold until commit */
 static const char *const clear_gold =
@@ -86,14 +85,35 @@ static const char *const apply_day_categories = ADD_CHANGES("day_categories", "d
 static const char *const apply_days = ADD_CHANGES("days", "day");
 static const char *const apply_products = ADD_CHANGES("products", "product_id");
 
-/* last purchases only grow with additions; a removal recomputes below */
-static const char *const apply_customers =
-"INSERT INTO medallion.gold_customers AS t (customer_id, revenue, order_count, last_purchase) "
-"SELECT customer_id, sum(revenue), sum(order_count), max(last_purchase) "
-"FROM medallion.work_state_customers GROUP BY customer_id "
-"ON CONFLICT (customer_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
-"  order_count = t.order_count + excluded.order_count,"
-"  last_purchase = greatest(t.last_purchase, excluded.last_purchase)";
+/* the distinct categories in byte order */
+#define SORTED_CATEGORIES(c) \
+	"array_agg(DISTINCT " c " COLLATE \"C\" ORDER BY " c " COLLATE \"C\")"
+
+/*
+ * A customer's sums, last purchase and the categories bought from (a sorted
+ * array: a refresh merges in those of the new orders, in the same upsert as
+ * the sums; kept as pairs, they cost a probe per pair of every order and a
+ * subquery per marketing row).  The full build inserts into empty state;
+ * an incremental refresh adds, and a last purchase only grows with
+ * additions (a removal recomputes it below).
+ */
+#define CUSTOMER_STATE \
+"INSERT INTO medallion.gold_customers AS t (customer_id, revenue, order_count, last_purchase," \
+"  categories) " \
+"SELECT s.customer_id, s.revenue, s.order_count, s.last_purchase, coalesce(k.categories, '{}') " \
+"FROM (SELECT customer_id, sum(revenue) AS revenue, sum(order_count) AS order_count," \
+"             max(last_purchase) AS last_purchase" \
+"      FROM medallion.work_state_customers GROUP BY customer_id) s " \
+"LEFT JOIN (SELECT customer_id, " SORTED_CATEGORIES("product_category") " AS categories" \
+"           FROM medallion.work_state_customer_categories GROUP BY customer_id) k USING (customer_id)"
+
+static const char *const apply_customers[2] = {
+	CUSTOMER_STATE " "
+	"ON CONFLICT (customer_id) DO UPDATE SET revenue = t.revenue + excluded.revenue,"
+	"  order_count = t.order_count + excluded.order_count,"
+	"  last_purchase = greatest(t.last_purchase, excluded.last_purchase),"
+	"  categories = medallion.sorted_union(t.categories, excluded.categories)",
+	CUSTOMER_STATE};
 
 /*
  * After the above, a last purchase is the later of the old one and the
@@ -113,24 +133,19 @@ static const char *const recompute_last_purchase =
 "  AND (a.added IS NULL OR a.added < c.last_purchase)";
 
 /*
- * The categories a customer bought from are kept as such, not counted:
- * an order adds its pairs not there yet; a pair an order left is dropped
- * if the customer has no other sale in it, which silver, refreshed first,
- * tells.  Counting orders per pair instead cost an update of each pair of
- * every order, the largest step of a refresh.  The silver lookup is a
- * subquery run per pair, so that it is an index probe: as a join, the
- * planner would hash the whole fact.
+ * A category an order left, and no order of this refresh brought back,
+ * may be gone from the customer: those customers' categories are gathered
+ * again from silver, refreshed first (per customer, by its index: as a
+ * join, the planner would read the whole fact).
  */
-static const char *const add_customer_categories =
-"INSERT INTO medallion.gold_customer_categories (customer_id, product_category) "
-"SELECT customer_id, product_category FROM medallion.work_state_customer_categories "
-"ON CONFLICT DO NOTHING";
-static const char *const drop_customer_categories =
-"DELETE FROM medallion.gold_customer_categories t "
-"USING (SELECT DISTINCT customer_id, product_category FROM medallion.work_state_removed_categories) r "
-"WHERE t.customer_id = r.customer_id AND t.product_category = r.product_category"
-"  AND (SELECT true FROM silver.sales_fact f"
-"       WHERE f.customer_id = r.customer_id AND f.product_category = r.product_category LIMIT 1) IS NULL";
+static const char *const recompute_categories =
+"UPDATE medallion.gold_customers c SET categories ="
+"  coalesce((SELECT " SORTED_CATEGORIES("f.product_category") " FROM silver.sales_fact f"
+"            WHERE f.customer_id = c.customer_id), '{}') "
+"WHERE c.customer_id = ANY (ARRAY("
+"  SELECT DISTINCT customer_id FROM"
+"    (SELECT customer_id, product_category FROM medallion.work_state_removed_categories"
+"     EXCEPT SELECT customer_id, product_category FROM medallion.work_state_customer_categories) r))";
 
 /*
  * Groups no order is in any more: only a refresh in which an order left a
@@ -289,37 +304,27 @@ static const char *const rank_products =
 "WHERE pp.product_id = r.product_id AND pp.category_rank <> r.category_rank";
 
 /*
- * $1, $2: the High and Medium thresholds.  A few customers' rows, and their
- * categories, are looked up by key (as a join, the planner read the whole
- * table: 120-200 ms for a 1% refresh, 50 ms so); all of them, in one pass.
+ * $1, $2: the High and Medium thresholds.  A few customers' rows are looked
+ * up by key (as a join, the planner read the whole table: 120-200 ms for a
+ * 1% refresh, 50 ms so); all of them, in one pass.
  */
-#define MARKETING(delete, categories, join) \
+#define MARKETING(delete) \
 "DELETE FROM gold.marketing_customers m " delete ";" \
 "INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone," \
 "  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) " \
 "SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment," \
 "  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase," \
-"  coalesce(" categories ", '{}')," \
+"  coalesce(g.categories, '{}')," \
 "  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'" \
 "       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END " \
 "FROM medallion.work_gold_customers t " \
 "JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current " \
 "LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id " \
-join \
 "WHERE c.email IS NOT NULL OR c.phone IS NOT NULL"
 
-#define SORTED_CATEGORIES "array_agg(cc.product_category ORDER BY cc.product_category COLLATE \"C\")"
-
 static const char *const refresh_marketing[2] = {
-	MARKETING("WHERE m.customer_id = ANY (ARRAY(SELECT customer_id FROM medallion.work_gold_customers))",
-			  "(SELECT " SORTED_CATEGORIES " FROM medallion.gold_customer_categories cc"
-			  " WHERE cc.customer_id = t.customer_id)", ""),
-	MARKETING("USING medallion.work_gold_customers t WHERE m.customer_id = t.customer_id",
-			  "k.categories",
-			  "LEFT JOIN (SELECT cc.customer_id, " SORTED_CATEGORIES " AS categories"
-			  "           FROM medallion.gold_customer_categories cc"
-			  "           JOIN medallion.work_gold_customers t USING (customer_id)"
-			  "           GROUP BY cc.customer_id) k ON k.customer_id = t.customer_id ")};
+	MARKETING("WHERE m.customer_id = ANY (ARRAY(SELECT customer_id FROM medallion.work_gold_customers))"),
+	MARKETING("USING medallion.work_gold_customers t WHERE m.customer_id = t.customer_id")};
 
 /* ---------------------------------------------------------------------
  * Driving it
@@ -391,6 +396,7 @@ refresh_gold(bool full, GoldCounts *counts)
 		medallion_run_step("clear state", clear_state, 0, NULL, NULL);
 		medallion_run_step("clear gold", clear_gold, 0, NULL, NULL);
 		counts->fact_changes = medallion_gold_full_state();
+		medallion_run_step("customers", apply_customers[1], 0, NULL, NULL);
 		all_customers = true;
 	}
 	else
@@ -402,12 +408,11 @@ refresh_gold(bool full, GoldCounts *counts)
 		medallion_run_step("day categories", apply_day_categories, 0, NULL, NULL);
 		medallion_run_step("days", apply_days, 0, NULL, NULL);
 		medallion_run_step("products", apply_products, 0, NULL, NULL);
-		medallion_run_step("customers", apply_customers, 0, NULL, NULL);
-		medallion_run_step("customer categories", add_customer_categories, 0, NULL, NULL);
+		medallion_run_step("customers", apply_customers[0], 0, NULL, NULL);
 		if (removals)
 		{
 			medallion_run_step("last purchases", recompute_last_purchase, 0, NULL, NULL);
-			medallion_run_step("dropped customer categories", drop_customer_categories, 0, NULL, NULL);
+			medallion_run_step("dropped categories", recompute_categories, 0, NULL, NULL);
 			medallion_run_step("drop empty state", drop_empty_state, 0, NULL, NULL);
 		}
 	}

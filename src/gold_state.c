@@ -858,8 +858,9 @@ write_state(State *st, const char *prefix)
 						day_categories, lengthof(day_categories));
 	rows += write_table(st, st->days, prefix, "days", days, lengthof(days));
 	rows += write_table(st, st->products, prefix, "products", products, lengthof(products));
-	rows += write_table(st, st->customers, prefix, "customers", customers, lengthof(customers));
-	rows += write_table(st, st->customer_categories, prefix, "customer_categories",
+	/* summed, and their categories gathered, by gold.c in SQL */
+	rows += write_table(st, st->customers, "work_state_", "customers", customers, lengthof(customers));
+	rows += write_table(st, st->customer_categories, "work_state_", "customer_categories",
 						customer_categories, lengthof(customer_categories));
 	if (st->delta)
 	{
@@ -871,7 +872,10 @@ write_state(State *st, const char *prefix)
 	medallion_step_done(&clock, "write state", rows);
 }
 
-/* the state tables summed from the parts written out, which are emptied */
+/*
+ * the state tables summed from the parts written out, which are emptied
+ * (the customers' parts are summed by gold.c, as an incremental refresh's)
+ */
 static const char *const combine_state =
 "INSERT INTO medallion.gold_day_products SELECT day, product_id, product_category, sum(revenue),"
 "  sum(units), sum(order_count) FROM medallion.work_state_day_products GROUP BY 1, 2, 3; "
@@ -881,13 +885,8 @@ static const char *const combine_state =
 "  FROM medallion.work_state_days GROUP BY 1; "
 "INSERT INTO medallion.gold_products SELECT product_id, sum(revenue), sum(units), sum(order_count)"
 "  FROM medallion.work_state_products GROUP BY 1; "
-"INSERT INTO medallion.gold_customers SELECT customer_id, sum(revenue), sum(order_count),"
-"  max(last_purchase) FROM medallion.work_state_customers GROUP BY 1; "
-"INSERT INTO medallion.gold_customer_categories SELECT customer_id, product_category"
-"  FROM medallion.work_state_customer_categories GROUP BY 1, 2; "
 "TRUNCATE medallion.work_state_day_products, medallion.work_state_day_categories,"
-"  medallion.work_state_days, medallion.work_state_products, medallion.work_state_customers,"
-"  medallion.work_state_customer_categories";
+"  medallion.work_state_days, medallion.work_state_products";
 
 /*
  * The state outgrew medallion.gold_state_memory: it is appended to the
@@ -916,8 +915,10 @@ flush_state(State *st)
 
 /*
  * Builds the gold state tables (empty on entry) from the whole sales
- * fact; the caller is connected to SPI.  Returns the number of fact rows
- * grouped by order and product, as an incremental refresh counts changes.
+ * fact, but for the customers', which are left in work_state_customers
+ * and work_state_customer_categories for gold.c to sum; the caller is
+ * connected to SPI.  Returns the number of fact rows grouped by order and
+ * product, as an incremental refresh counts changes.
  */
 int64
 medallion_gold_full_state(void)
