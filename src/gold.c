@@ -304,27 +304,50 @@ static const char *const rank_products =
 "WHERE pp.product_id = r.product_id AND pp.category_rank <> r.category_rank";
 
 /*
- * $1, $2: the High and Medium thresholds.  A few customers' rows are looked
- * up by key (as a join, the planner read the whole table: 120-200 ms for a
- * 1% refresh, 50 ms so); all of them, in one pass.
+ * $1, $2: the High and Medium thresholds.  What a touched customer's row
+ * holds: NULL customer_name.. when the customer has no current version;
+ * contactable when it has one with an email or a phone.
  */
-#define MARKETING(delete) \
-"DELETE FROM gold.marketing_customers m " delete ";" \
-"INSERT INTO gold.marketing_customers (customer_id, customer_name, email, phone, state, timezone," \
-"  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment) " \
-"SELECT c.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment," \
-"  coalesce(g.order_count, 0), round(coalesce(g.revenue, 0), 2), g.last_purchase," \
-"  coalesce(g.categories, '{}')," \
+#define MARKETING_ROWS \
+"SELECT t.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment," \
+"  coalesce(g.order_count, 0) AS total_orders, round(coalesce(g.revenue, 0), 2) AS total_spend," \
+"  g.last_purchase AS last_purchase_date, coalesce(g.categories, '{}') AS categories," \
 "  CASE WHEN coalesce(g.revenue, 0) >= $1 THEN 'High'" \
-"       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END " \
+"       WHEN coalesce(g.revenue, 0) >= $2 THEN 'Medium' ELSE 'Low' END AS ltv_segment," \
+"  c.customer_id IS NOT NULL AND (c.email IS NOT NULL OR c.phone IS NOT NULL) AS contactable " \
 "FROM medallion.work_gold_customers t " \
-"JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current " \
-"LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id " \
-"WHERE c.email IS NOT NULL OR c.phone IS NOT NULL"
+"LEFT JOIN silver.customers c ON c.customer_id = t.customer_id AND c.is_current " \
+"LEFT JOIN medallion.gold_customers g ON g.customer_id = t.customer_id"
+#define MARKETING_COLUMNS "customer_id, customer_name, email, phone, state, timezone," \
+"  loyalty_segment, total_orders, total_spend, last_purchase_date, categories, ltv_segment"
 
-static const char *const refresh_marketing[2] = {
-	MARKETING("WHERE m.customer_id = ANY (ARRAY(SELECT customer_id FROM medallion.work_gold_customers))"),
-	MARKETING("USING medallion.work_gold_customers t WHERE m.customer_id = t.customer_id")};
+/*
+ * A few customers (a refresh's): their rows merged in one pass, updated in
+ * place where they stay (the table's fill factor leaves room for most
+ * updates to stay on their page, HOT, without touching the indexes).  A
+ * 1% refresh's 19,000 rows after a checkpoint: 240-290 ms and 16-18 MB of
+ * WAL, against 480-600 ms and 24-34 MB to delete and insert them.
+ */
+static const char *const merge_marketing =
+"MERGE INTO gold.marketing_customers m USING (" MARKETING_ROWS ") s ON m.customer_id = s.customer_id "
+"WHEN MATCHED AND NOT s.contactable THEN DELETE "
+"WHEN MATCHED THEN UPDATE SET customer_name = s.customer_name, email = s.email, phone = s.phone,"
+"  state = s.state, timezone = s.timezone, loyalty_segment = s.loyalty_segment,"
+"  total_orders = s.total_orders, total_spend = s.total_spend,"
+"  last_purchase_date = s.last_purchase_date, categories = s.categories, ltv_segment = s.ltv_segment "
+"WHEN NOT MATCHED AND s.contactable THEN INSERT (" MARKETING_COLUMNS ") "
+"  VALUES (s.customer_id, s.customer_name, s.email, s.phone, s.state, s.timezone,"
+"          s.loyalty_segment, s.total_orders, s.total_spend, s.last_purchase_date,"
+"          s.categories, s.ltv_segment)";
+
+/* all of them (a full build, new LTV thresholds): rewritten */
+static const char *const rewrite_marketing =
+"DELETE FROM gold.marketing_customers m USING medallion.work_gold_customers t "
+"WHERE m.customer_id = t.customer_id;"
+"INSERT INTO gold.marketing_customers (" MARKETING_COLUMNS ") "
+"SELECT " MARKETING_COLUMNS " FROM (" MARKETING_ROWS ") s WHERE s.contactable";
+
+static const char *const refresh_marketing[2] = {merge_marketing, rewrite_marketing};
 
 /* ---------------------------------------------------------------------
  * Driving it
