@@ -304,9 +304,9 @@ static const char *const rank_products =
 "WHERE pp.product_id = r.product_id AND pp.category_rank <> r.category_rank";
 
 /*
- * $1, $2: the High and Medium thresholds.  What a touched customer's row
- * holds: NULL customer_name.. when the customer has no current version;
- * contactable when it has one with an email or a phone.
+ * $1, $2: the High and Medium thresholds.  A touched customer's row, its
+ * silver columns NULL when the customer has no current version;
+ * contactable when it has one, with an email or a phone.
  */
 #define MARKETING_ROWS \
 "SELECT t.customer_id, c.customer_name, c.email, c.phone, c.state, c.timezone, c.loyalty_segment," \
@@ -325,8 +325,9 @@ static const char *const rank_products =
  * A few customers (a refresh's): their rows merged in one pass, updated in
  * place where they stay (the table's fill factor leaves room for most
  * updates to stay on their page, HOT, without touching the indexes).  A
- * 1% refresh's 19,000 rows after a checkpoint: 240-290 ms and 16-18 MB of
- * WAL, against 480-600 ms and 24-34 MB to delete and insert them.
+ * 1% refresh's 19,000 rows after a checkpoint in the benchmark: 310-380 ms
+ * and 31 MB of WAL, against 460-515 ms and 37-40 MB to delete and insert
+ * them.
  */
 static const char *const merge_marketing =
 "MERGE INTO gold.marketing_customers m USING (" MARKETING_ROWS ") s ON m.customer_id = s.customer_id "
