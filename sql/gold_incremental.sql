@@ -177,6 +177,10 @@ SELECT pg_relation_filenode('medallion.work_state_day_products') <> :parts_file 
 SELECT medallion.sorted_union('{b,a,NULL}', '{c,a,B}') AS merged,
        medallion.sorted_union('{}', '{}') AS empty,
        medallion.sorted_union('{Toys}', '{}') AS kept;
+-- b already in a: a as it is, when a is sorted; sorted when it is not
+SELECT medallion.sorted_union('{Audio,Toys}', '{Toys}') AS held,
+       medallion.sorted_union('{b,a}', '{a}') AS unsorted_held,
+       medallion.sorted_union('{a,a}', '{a}') AS repeated_held;
 
 --
 -- Reconciliation (the fixture's amounts have at most two decimals, so the
