@@ -18,7 +18,7 @@ apt-get install -y -qq --no-install-recommends \
     postgresql-15 postgresql-client-15 postgresql-server-dev-15 \
     postgresql-15-cron postgresql-15-pgaudit \
     libcsv-dev libjson-c-dev \
-    libipc-run-perl perl \
+    libipc-run-perl perl python3 \
     clang libclang-rt-14-dev >/dev/null
 
 make -s clean >/dev/null
