@@ -162,6 +162,12 @@ UPDATE medallion.settings SET value = '700' WHERE name = 'ltv_medium_threshold';
 SELECT * FROM pg_temp.incremental_equals_full();
 SELECT ltv_segment, count(*) FROM gold.marketing_customers GROUP BY 1 ORDER BY 1;
 
+-- the DBA moves GA to another zone: its customers' marketing rows follow,
+-- incrementally as in full
+UPDATE medallion.state_timezones SET timezone = 'America/Chicago' WHERE state = 'GA';
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT state, timezone, count(*) FROM gold.marketing_customers WHERE state = 'GA' GROUP BY 1, 2;
+
 -- a full build held to 64kB of state writes its state out in parts and sums
 -- them: the same state and gold as the full build in memory just before
 -- the parts went through the working tables, summed and emptied at the end

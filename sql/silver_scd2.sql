@@ -67,3 +67,27 @@ UPDATE silver.customers SET valid_to = '2100-01-01' WHERE customer_id = 10 AND v
 SELECT customers FROM medallion_refresh_silver();
 SELECT * FROM pg_temp.versions;
 SELECT key FROM medallion.gold_pending WHERE kind = 'customer' ORDER BY key;
+
+-- medallion.state_timezones is the DBA's to edit: the next refresh gives
+-- every stored version its state and zone from the table again, without new
+-- data, and marks the customers whose rows change for gold.  CA moves to
+-- America/Boise (10's first version, 14, 15); TX is removed (12's versions
+-- lose their state and zone); NY, NJ, OR, NV, WA and AZ do not change
+DELETE FROM medallion.gold_pending;
+UPDATE medallion.state_timezones SET timezone = 'America/Boise' WHERE state = 'CA';
+DELETE FROM medallion.state_timezones WHERE state = 'TX';
+SELECT customers FROM medallion_refresh_silver();
+SELECT customer_id AS id, pg_temp.shown(valid_from) AS valid_from, state, timezone
+FROM silver.customers ORDER BY customer_id, valid_from;
+SELECT key FROM medallion.gold_pending WHERE kind = 'customer' ORDER BY key;
+-- TX comes back, with another zone: 12's versions take it
+DELETE FROM medallion.gold_pending;
+INSERT INTO medallion.state_timezones VALUES ('TX', 'America/Denver');
+SELECT customers FROM medallion_refresh_silver();
+SELECT customer_id AS id, pg_temp.shown(valid_from) AS valid_from, state, timezone
+FROM silver.customers WHERE customer_id = 12 ORDER BY valid_from;
+SELECT key FROM medallion.gold_pending WHERE kind = 'customer' ORDER BY key;
+-- no edit, no change: nobody is marked
+DELETE FROM medallion.gold_pending;
+SELECT customers FROM medallion_refresh_silver();
+SELECT count(*) AS pending FROM medallion.gold_pending;

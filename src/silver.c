@@ -144,6 +144,28 @@ static const char *const refresh_current =
 "INSERT INTO medallion.gold_pending (kind, key) "
 "SELECT DISTINCT 'customer', customer_id::text FROM changed ON CONFLICT DO NOTHING";
 
+/*
+ * medallion.state_timezones is the DBA's to edit, and a version's state and
+ * zone always follow it: when it differs from what the stored versions were
+ * aligned with (one row, rewritten here), each version takes them again
+ * from its record's state (NULL unless listed), and the customers whose
+ * rows change are marked for gold.  Unedited, this costs one row's check.
+ */
+static const char *const zones_changed =
+"INSERT INTO medallion.silver_zones AS s (zones) "
+"SELECT coalesce(jsonb_object_agg(state, timezone), '{}') FROM medallion.state_timezones "
+"ON CONFLICT (id) DO UPDATE SET zones = excluded.zones WHERE s.zones <> excluded.zones";
+
+static const char *const realign_zones =
+"WITH changed AS ("
+"  UPDATE silver.customers c SET state = tz.state, timezone = tz.timezone"
+"  FROM silver.customer_records r LEFT JOIN medallion.state_timezones tz ON tz.state = r.state"
+"  WHERE r.batch_id = c._batch_id AND r.line = c._line"
+"    AND (c.state, c.timezone) IS DISTINCT FROM (tz.state, tz.timezone)"
+"  RETURNING c.customer_id) "
+"INSERT INTO medallion.gold_pending (kind, key) "
+"SELECT DISTINCT 'customer', customer_id::text FROM changed ON CONFLICT DO NOTHING";
+
 static const char *const pending_touched_customers =
 "INSERT INTO medallion.gold_pending (kind, key) "
 "SELECT 'customer', customer_id::text FROM medallion.work_customers_touched "
@@ -714,6 +736,8 @@ medallion_refresh_silver_locked(SilverCounts *counts)
 			medallion_run_batch_step("quarantine products", quarantine_products, ids[i]);
 		}
 	}
+	if (medallion_run_step("zones changed", zones_changed, 0, NULL, NULL) > 0)
+		medallion_run_step("realign zones", realign_zones, 0, NULL, NULL);
 	medallion_run_batches_step("touch customers", touch_customers, batch_ids);
 	medallion_run_step("delete customer versions", delete_customer_versions, 0, NULL, NULL);
 	counts->customers = medallion_run_step("insert customer versions", insert_customer_versions, 0, NULL, NULL);
