@@ -792,7 +792,7 @@ CREATE UNLOGGED TABLE medallion.gold_day_products (
     product_id text NOT NULL,
     product_category text NOT NULL,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL,
     PRIMARY KEY (day, product_id, product_category)
 );
@@ -800,20 +800,20 @@ CREATE UNLOGGED TABLE medallion.gold_day_categories (
     day date NOT NULL,
     product_category text NOT NULL,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL,
     PRIMARY KEY (day, product_category)
 );
 CREATE UNLOGGED TABLE medallion.gold_days (
     day date PRIMARY KEY,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL
 );
 CREATE UNLOGGED TABLE medallion.gold_products (
     product_id text PRIMARY KEY,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL
 );
 CREATE UNLOGGED TABLE medallion.gold_customers (
@@ -863,7 +863,7 @@ CREATE TABLE gold.sales_metrics (
     product_id text NOT NULL,
     product_category text NOT NULL,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL,
     avg_order_value numeric NOT NULL,
     PRIMARY KEY (grain, period_start, product_id, product_category)
@@ -874,7 +874,7 @@ COMMENT ON COLUMN gold.sales_metrics.period_start IS 'first day of the period';
 COMMENT ON COLUMN gold.sales_metrics.product_id IS 'product id (silver.products)';
 COMMENT ON COLUMN gold.sales_metrics.product_category IS 'category: of the sales row, or of the product for order items';
 COMMENT ON COLUMN gold.sales_metrics.revenue IS 'sum of amounts, rounded to cents';
-COMMENT ON COLUMN gold.sales_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.sales_metrics.units IS 'units sold (numeric: sums of bigint quantities)';
 COMMENT ON COLUMN gold.sales_metrics.order_count IS 'distinct orders (a sale is an order of its own)';
 COMMENT ON COLUMN gold.sales_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
 
@@ -883,7 +883,7 @@ CREATE TABLE gold.category_metrics (
     period_start date NOT NULL,
     product_category text NOT NULL,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL,
     avg_order_value numeric NOT NULL,
     PRIMARY KEY (grain, period_start, product_category)
@@ -893,7 +893,7 @@ COMMENT ON COLUMN gold.category_metrics.grain IS 'day, week (ISO, starting Monda
 COMMENT ON COLUMN gold.category_metrics.period_start IS 'first day of the period';
 COMMENT ON COLUMN gold.category_metrics.product_category IS 'category';
 COMMENT ON COLUMN gold.category_metrics.revenue IS 'sum of amounts, rounded to cents';
-COMMENT ON COLUMN gold.category_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.category_metrics.units IS 'units sold (numeric: sums of bigint quantities)';
 COMMENT ON COLUMN gold.category_metrics.order_count IS 'distinct orders with a sale in the category';
 COMMENT ON COLUMN gold.category_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
 
@@ -901,7 +901,7 @@ CREATE TABLE gold.period_metrics (
     grain text NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),
     period_start date NOT NULL,
     revenue numeric NOT NULL,
-    units bigint NOT NULL,
+    units numeric NOT NULL,
     order_count bigint NOT NULL,
     avg_order_value numeric NOT NULL,
     PRIMARY KEY (grain, period_start)
@@ -910,7 +910,7 @@ COMMENT ON TABLE gold.period_metrics IS 'sales per period (no customer data)';
 COMMENT ON COLUMN gold.period_metrics.grain IS 'day, week (ISO, starting Monday), month, quarter or year';
 COMMENT ON COLUMN gold.period_metrics.period_start IS 'first day of the period';
 COMMENT ON COLUMN gold.period_metrics.revenue IS 'sum of amounts, rounded to cents';
-COMMENT ON COLUMN gold.period_metrics.units IS 'units sold';
+COMMENT ON COLUMN gold.period_metrics.units IS 'units sold (numeric: sums of bigint quantities)';
 COMMENT ON COLUMN gold.period_metrics.order_count IS 'distinct orders';
 COMMENT ON COLUMN gold.period_metrics.avg_order_value IS 'revenue / order_count, rounded to cents (from the exact revenue)';
 
@@ -918,7 +918,7 @@ CREATE TABLE gold.product_performance (
     product_id text PRIMARY KEY,
     product_name text,
     product_category text NOT NULL,
-    units_sold bigint NOT NULL,
+    units_sold numeric NOT NULL,
     revenue numeric NOT NULL,
     order_count bigint NOT NULL,
     category_rank bigint NOT NULL
@@ -928,7 +928,7 @@ COMMENT ON TABLE gold.product_performance IS 'all-time sales per product, with i
 COMMENT ON COLUMN gold.product_performance.product_id IS 'product id';
 COMMENT ON COLUMN gold.product_performance.product_name IS 'name (silver.products)';
 COMMENT ON COLUMN gold.product_performance.product_category IS 'category (silver.products)';
-COMMENT ON COLUMN gold.product_performance.units_sold IS 'units sold, all time';
+COMMENT ON COLUMN gold.product_performance.units_sold IS 'units sold, all time (numeric: sums of bigint quantities)';
 COMMENT ON COLUMN gold.product_performance.revenue IS 'revenue, all time, rounded to cents';
 COMMENT ON COLUMN gold.product_performance.order_count IS 'distinct orders with the product';
 COMMENT ON COLUMN gold.product_performance.category_rank IS 'rank by exact revenue within the category, 1 = highest; ties share a rank';

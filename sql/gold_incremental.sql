@@ -217,3 +217,12 @@ SELECT table_name, column_name FROM information_schema.columns
 WHERE table_schema = 'gold' AND table_name <> 'marketing_customers'
   AND (column_name LIKE '%customer%' OR column_name IN ('email', 'phone', 'state', 'timezone',
        'city', 'postcode', 'street', 'lon', 'lat', 'tax_id', 'ship_to_address'));
+
+-- quantities run to 2^63 - 1 each, and their sums past bigint: three sales
+-- of PHUGE at that quantity, two on 2024-06-01, one on 2024-06-02
+SELECT pg_temp.load('sales', '/tmp/medallion_regress/gold/inc_sales_huge_qty.csv');
+SELECT * FROM pg_temp.incremental_equals_full();
+SELECT grain, period_start, units, order_count FROM gold.sales_metrics
+WHERE product_id = 'PHUGE' ORDER BY grain, period_start;
+SELECT units_sold, revenue FROM gold.product_performance WHERE product_id = 'PHUGE';
+SELECT units FROM gold.category_metrics WHERE product_category = 'Bulk' AND grain = 'year';

@@ -33,7 +33,6 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
-#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -100,7 +99,7 @@ typedef struct ProductInfo
 typedef struct Sums
 {
 	Datum		revenue;		/* numeric, in the sums context; 0 until set */
-	int64		units;
+	int128		units;			/* quantities run to 2^63 - 1 each: no overflow */
 	int64		orders;
 } Sums;
 
@@ -303,16 +302,26 @@ add_revenue(State *st, Datum *sum, Datum value)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-static int64
-add_int64(int64 a, int64 b)
+/* a sum of units as numeric (as sum(bigint) gives it) */
+static Datum
+units_numeric(int128 v)
 {
-	int64		r;
+	char		buf[48];
+	char	   *p = buf + sizeof(buf);
+	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
 
-	if (pg_add_s64_overflow(a, b, &r))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("bigint out of range")));
-	return r;
+	if (v >= PG_INT64_MIN && v <= PG_INT64_MAX)
+		return NumericGetDatum(int64_to_numeric((int64) v));
+	*--p = '\0';
+	do
+	{
+		*--p = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(p), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
 }
 
 /*
@@ -320,10 +329,10 @@ add_int64(int64 a, int64 b)
  * with what it brought (negative when it leaves)
  */
 static void
-add_sums(State *st, Sums *sums, Datum revenue, int64 units, int sign)
+add_sums(State *st, Sums *sums, Datum revenue, int128 units, int sign)
 {
 	add_revenue(st, &sums->revenue, revenue);
-	sums->units = add_int64(sums->units, units);
+	sums->units += units;
 	sums->orders += sign;
 }
 
@@ -379,10 +388,10 @@ static void
 add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 {
 	Datum		order_revenue = (Datum) 0;
-	int64		order_units = 0;
+	int128		order_units = 0;
 	int			cat_start = 0;
 	Datum		cat_revenue = (Datum) 0;
-	int64		cat_units = 0;
+	int128		cat_units = 0;
 	StateEntry *e;
 
 	if (n == 0)
@@ -394,10 +403,10 @@ add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 	{
 		int			j = i + 1;
 		Datum		revenue;
-		int64		units = lines[i].qty;
+		int128		units = lines[i].qty;
 
 		while (j < n && line_cmp(&lines[i], &lines[j]) == 0)
-			units = add_int64(units, lines[j++].qty);
+			units += lines[j++].qty;
 		revenue = lines_revenue(lines, i, j);
 		st->groups++;
 
@@ -407,7 +416,7 @@ add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 		add_sums(st, &e->sums, revenue, units, sign);
 
 		cat_revenue = cat_revenue ? DirectFunctionCall2(numeric_add, cat_revenue, revenue) : revenue;
-		cat_units = add_int64(cat_units, units);
+		cat_units += units;
 		i = j;
 
 		/* the end of a category */
@@ -423,7 +432,7 @@ add_order(State *st, int sign, int64 customer, int32 day, Line *lines, int n)
 
 			order_revenue = order_revenue ?
 				DirectFunctionCall2(numeric_add, order_revenue, cat_revenue) : cat_revenue;
-			order_units = add_int64(order_units, cat_units);
+			order_units += cat_units;
 			cat_start = i;
 			cat_revenue = (Datum) 0;
 			cat_units = 0;
@@ -817,7 +826,7 @@ write_table(State *st, gstate_hash *table, const char *prefix, const char *name,
 					values[col] = e->sums.revenue;
 					break;
 				case COL_UNITS:
-					values[col] = Int64GetDatum(e->sums.units);
+					values[col] = units_numeric(e->sums.units);
 					break;
 				case COL_ORDERS:
 					values[col] = Int64GetDatum(e->sums.orders);
