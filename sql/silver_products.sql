@@ -45,3 +45,17 @@ SELECT * FROM pg_temp.products WHERE product_id = 'K4';
 
 -- products keep their exact prices
 SELECT product_id, price, price::text FROM silver.products WHERE product_id IN ('K1', 'K5') ORDER BY 1;
+
+-- a negative price is a price like any other in the precedence (SPEC: the
+-- first non-null value): K7's catalog price -5, K8's only sale's JSON price
+-- -3 (the sale itself is valid: its total_price is 0).  Q7's items have no
+-- price of their own: they take them, and the order is admitted, its
+-- amounts negative (only an item's own negative price quarantines)
+SELECT pg_temp.load('products', 'products_negative_catalog.csv');
+SELECT pg_temp.load('sales', 'products_negative_sales.csv');
+SELECT pg_temp.load('sales_orders', 'products_negative_orders.csv');
+SELECT products, orders, quarantined FROM medallion_refresh_silver();
+SELECT product_id, price FROM silver.products WHERE product_id IN ('K7', 'K8') ORDER BY 1;
+SELECT product_id, price AS own_price, unit_price, amount FROM silver.order_items
+WHERE order_number = 'Q7' ORDER BY item_no;
+SELECT count(*) AS quarantined FROM silver.quarantine WHERE record->>'order_number' = 'Q7';

@@ -273,8 +273,8 @@ parse_sales_row(ParseState *ps, BulkInserter *out, Field *f, Datum line, bool li
 			v[S_JSON_NAME] = text_datum(prod.name.s, prod.name.len);
 			n[S_JSON_NAME] = false;
 		}
-		/* a negative price is not a price a product can take */
-		if (prod.price.s != NULL && !prod.price_negative)
+		/* negative too: SPEC's precedence takes a product's first non-null price */
+		if (prod.price.s != NULL)
 		{
 			v[S_PRICE] = medallion_numeric_datum(prod.price.s, prod.price.len);
 			n[S_PRICE] = false;

@@ -179,9 +179,9 @@ static const char *const pending_touched_customers =
 static const char *const type_products =
 "INSERT INTO silver.product_records "
 "SELECT b._batch_id, b._line, medallion.clean(b.product_id), medallion.clean(b.product_name),"
-"  medallion.clean(b.product_category), CASE WHEN p.price >= 0 THEN p.price END,"
+"  medallion.clean(b.product_category), medallion.to_numeric(b.sales_price),"
 "  medallion.clean(b.ean13), medallion.clean(b.ean5), medallion.clean(b.product_unit) "
-"FROM bronze.products b CROSS JOIN LATERAL (SELECT medallion.to_numeric(b.sales_price) AS price) p "
+"FROM bronze.products b "
 "WHERE b._batch_id = $1 AND medallion.clean(b.product_id) IS NOT NULL";
 
 static const char *const quarantine_products =
