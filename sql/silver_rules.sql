@@ -39,7 +39,9 @@ SELECT line, rule, reason FROM silver.quarantine WHERE source = 'products' ORDER
 --
 SELECT line, rule, reason FROM silver.quarantine WHERE source = 'sales' ORDER BY line;
 -- line 3 repeats line 2 exactly: one sale; qty 0 means quantity 1; the
--- product_name column wins over the JSON name, unless it is empty
+-- product_name column wins over the JSON name, unless it is empty; line 16's
+-- id and qty are integers beyond 64 bits: the id is its text, and a qty past
+-- 2^63-1 is no positive integer (quantity 1)
 SELECT _line, customer_id, order_date, product_id, product_name, product_category,
        quantity, amount, price, curr
 FROM silver.sales ORDER BY _line;

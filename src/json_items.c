@@ -126,14 +126,24 @@ hex4(const char *s, size_t len, size_t i, unsigned *out)
 	return true;
 }
 
+/* the digits of an integer (n of them, no sign) beyond -2^63 .. 2^64-1 */
+static bool
+beyond_64_bits(const char *digits, size_t n, bool neg)
+{
+	const char *max = neg ? "9223372036854775808" : "18446744073709551615";
+	size_t		maxlen = strlen(max);
+
+	return n > maxlen || (n == maxlen && memcmp(digits, max, n) > 0);
+}
+
 /*
  * A number at s[*i] as RFC 8259 writes it, -?(0|[1-9][0-9]*)(.[0-9]+)?
- * ([eE][+-]?[0-9]+)?; an integer (no fraction or exponent) from -2^63 to
- * 2^64-1, any other within value_numeric's digits and exponent.  *i moves
- * past it.
+ * ([eE][+-]?[0-9]+)?, within value_numeric's digits and exponent; *big is
+ * set for an integer (no fraction or exponent) beyond 64 bits, which
+ * json-c would saturate.  *i moves past it.
  */
 static bool
-rfc_number(const char *s, size_t len, size_t *i)
+rfc_number(const char *s, size_t len, size_t *i, bool *big)
 {
 	size_t		p = *i;
 	size_t		start;
@@ -178,51 +188,41 @@ rfc_number(const char *s, size_t len, size_t *i)
 	if (p < len && (is_digit(s[p]) || s[p] == '.' || s[p] == 'e' || s[p] == 'E' ||
 					s[p] == '+' || s[p] == '-'))
 		return false;
-	if (integer)
-	{
-		const char *max = neg ? "9223372036854775808" : "18446744073709551615";
-		size_t		n = p - start;
-		size_t		maxlen = strlen(max);
-
-		if (n > maxlen || (n == maxlen && memcmp(s + start, max, n) > 0))
-			return false;
-	}
-	else
+	if (!integer || beyond_64_bits(s + start, p - start, neg))
 	{
 		bool		negative;
 
 		if (!value_numeric(s + *i, p - *i, &negative))
 			return false;
+		*big |= integer;
 	}
 	*i = p;
 	return true;
 }
 
-/* what rfc_text finds */
-typedef enum TextCheck
-{
-	TEXT_BAD,					/* not JSON as RFC 8259 and jsonb take it */
-	TEXT_OK,
-	TEXT_OK_PAIRS				/* fine, with \uD8xx\uDCxx pairs in it */
-} TextCheck;
+/* what rfc_text finds: TEXT_BAD, or TEXT_OK with what needs rewriting */
+#define TEXT_BAD	0			/* not JSON as RFC 8259 and jsonb take it */
+#define TEXT_OK		1
+#define TEXT_PAIRS	2			/* \uD8xx\uDCxx pairs in strings */
+#define TEXT_BIG	4			/* integers beyond 64 bits */
 
 /*
  * What json-c's strict mode takes but RFC 8259 and jsonb refuse, or json-c
  * cannot keep.  The parsed tree does not show all of it (a value replaced
  * by a later duplicate key is gone from it, a raw TAB looks like \t), so
  * the text is walked.  No NaN or Infinity; numbers must follow the RFC
- * grammar (json-c takes 1., -.5, 00, -01 and saturates integers beyond 64
- * bits) within numeric's range; strings, keys included, must not
- * hold an unescaped control character (json-c takes a raw TAB or newline),
+ * grammar (json-c takes 1., -.5, 00, -01) within numeric's range; strings,
+ * keys included, must not hold an unescaped control character (json-c takes a raw TAB or newline),
  * \u0000 (json-c cuts a key short there) or an unpaired surrogate (json-c
  * makes it U+FFFD).  Safe on any text; its verdict on the structure is
  * json-c's.
  */
-static TextCheck
+static int
 rfc_text(const char *s, size_t len)
 {
 	size_t		i = 0;
 	bool		pairs = false;
+	bool		big = false;
 
 	while (i < len)
 	{
@@ -230,7 +230,7 @@ rfc_text(const char *s, size_t len)
 
 		if (c == '-' || is_digit(c))
 		{
-			if (!rfc_number(s, len, &i))
+			if (!rfc_number(s, len, &i, &big))
 				return TEXT_BAD;
 			continue;
 		}
@@ -272,19 +272,25 @@ rfc_text(const char *s, size_t len)
 		}
 		i++;
 	}
-	return pairs ? TEXT_OK_PAIRS : TEXT_OK;
+	return TEXT_OK | (pairs ? TEXT_PAIRS : 0) | (big ? TEXT_BIG : 0);
 }
 
 /*
- * The text with every \uD8xx\uDCxx pair written as its UTF-8 bytes
- * instead (malloc'd, *outlen bytes), for a text rfc_text found fine.
- * json-c 0.16 decodes a pair whose code point ends in D800-DFFF (U+1D800 to
- * U+1DFFF, U+2D800 to U+2DFFF, ...) to U+FFFD; raw UTF-8 it keeps as is.
+ * The text rewritten for json-c (malloc'd, *outlen bytes), for a text
+ * rfc_text found fine:
+ *
+ * - every \uD8xx\uDCxx pair written as its UTF-8 bytes instead: json-c
+ *   0.16 decodes a pair whose code point ends in D800-DFFF (U+1D800 to
+ *   U+1DFFF, U+2D800 to U+2DFFF, ...) to U+FFFD; raw UTF-8 it keeps as is;
+ * - every integer beyond 64 bits followed by a '.': json-c saturates such
+ *   an integer, but keeps the text of a decimal, and takes "N." as one.
+ *   No JSON number ends in '.', so unmark_big() knows them after parsing.
  */
 static char *
-decode_pairs(const char *s, size_t len, size_t *outlen)
+rewrite_text(const char *s, size_t len, size_t *outlen)
 {
-	char	   *out = malloc(len ? len : 1);
+	/* pairs shrink; each marked integer (of 20 digits or more) grows by one */
+	char	   *out = malloc(len + len / 20 + 1);
 	size_t		n = 0;
 	bool		in_string = false;
 
@@ -295,6 +301,23 @@ decode_pairs(const char *s, size_t len, size_t *outlen)
 		unsigned	hi,
 					lo;
 
+		if (!in_string && (s[i] == '-' || is_digit(s[i])))
+		{
+			/* a number (outside strings, only numbers hold - or digits) */
+			size_t		start = i;
+			bool		neg = s[i] == '-';
+			bool		integer = true;
+
+			i += neg;
+			while (i < len && (is_digit(s[i]) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+							   s[i] == '+' || s[i] == '-'))
+				integer &= is_digit(s[i++]);
+			memcpy(out + n, s + start, i - start);
+			n += i - start;
+			if (integer && beyond_64_bits(s + start + neg, i - start - neg, neg))
+				out[n++] = '.';
+			continue;
+		}
 		if (!in_string || s[i] != '\\' || i + 1 == len)
 		{
 			if (s[i] == '"')
@@ -320,6 +343,51 @@ decode_pairs(const char *s, size_t len, size_t *outlen)
 	}
 	*outlen = n;
 	return out;
+}
+
+/*
+ * The integers rewrite_text() marked with a '.' (decimals to json-c, which
+ * keeps their text, as a serializer's userdata): their text again, without
+ * it.  False when out of memory.
+ */
+static bool
+unmark_big(json_object *o)
+{
+	switch (json_object_get_type(o))
+	{
+		case json_type_double:
+			{
+				const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+				size_t		n = t ? strlen(t) : 0;
+				char	   *copy;
+
+				if (n == 0 || t[n - 1] != '.')
+					return true;
+				copy = strndup(t, n - 1);
+				if (copy == NULL)
+					return false;
+				json_object_set_serializer(o, json_object_userdata_to_json_string, copy,
+										   json_object_free_userdata);
+				return true;
+			}
+		case json_type_array:
+			for (size_t k = 0; k < json_object_array_length(o); k++)
+				if (!unmark_big(json_object_array_get_idx(o, k)))
+					return false;
+			return true;
+		case json_type_object:
+			{
+				json_object_object_foreach(o, key, value)
+				{
+					(void) key;
+					if (!unmark_big(value))
+						return false;
+				}
+				return true;
+			}
+		default:
+			return true;
+	}
 }
 
 /*
@@ -349,25 +417,23 @@ parse_document(JsonParser *p, int slot, const char *s, size_t len, json_object *
 	json_object *o;
 	size_t		end;
 	bool		fed_delimiter = false;
-	char	   *decoded = NULL;
+	char	   *rewritten = NULL;
+	int			check;
 	JsonStatus	status = JSON_INVALID;
 
 	json_object_put(p->roots[slot]);
 	p->roots[slot] = NULL;
 	*out = NULL;
 
-	switch (rfc_text(s, len))
+	check = rfc_text(s, len);
+	if (check == TEXT_BAD)
+		return JSON_INVALID;
+	if (check != TEXT_OK)
 	{
-		case TEXT_BAD:
+		rewritten = rewrite_text(s, len, &len);
+		if (rewritten == NULL)
 			return JSON_INVALID;
-		case TEXT_OK_PAIRS:
-			decoded = decode_pairs(s, len, &len);
-			if (decoded == NULL)
-				return JSON_INVALID;
-			s = decoded;
-			break;
-		case TEXT_OK:
-			break;
+		s = rewritten;
 	}
 
 	json_tokener_reset(p->tok);
@@ -392,11 +458,16 @@ parse_document(JsonParser *p, int slot, const char *s, size_t len, json_object *
 			json_object_put(o);
 			goto done;
 		}
+	if ((check & TEXT_BIG) && !unmark_big(o))
+	{
+		json_object_put(o);
+		goto done;
+	}
 	p->roots[slot] = o;
 	*out = o;
 	status = JSON_OK;
 done:
-	free(decoded);
+	free(rewritten);
 	return status;
 }
 

@@ -11,10 +11,12 @@
  * so 125.99 stays "125.99" instead of passing through a double.
  *
  * JSON that json-c accepts but RFC 8259 and PostgreSQL's jsonb do not (NaN,
- * Infinity, numbers like 1., -.5 or 01, an integer too large for 64 bits,
- * an unescaped control character, \u0000 or an unpaired surrogate in a
- * string or key) is treated as invalid, wherever it is in the document.
- * Nesting deeper than json-c's 32 levels is invalid too.
+ * Infinity, numbers like 1., -.5 or 01, an unescaped control character,
+ * \u0000 or an unpaired surrogate in a string or key) is treated as
+ * invalid, wherever it is in the document; so is a number past
+ * value_numeric's 1000 digits or exponent 1000, and nesting deeper than
+ * json-c's 32 levels.  An integer beyond 64 bits, which json-c would
+ * saturate, keeps its text like any number (it is no qty or count).
  *
  * src/json_items.h
  *

@@ -62,7 +62,33 @@ main(void)
 	check(PRODUCT("{\"id\":\"P\",}") == JSON_INVALID, "product: a trailing comma is not JSON");
 	check(PRODUCT("{\"id\":\"P\",\"price\":NaN}") == JSON_INVALID, "product: NaN is not JSON");
 	check(PRODUCT("{\"id\":\"a\\u0000b\"}") == JSON_INVALID, "product: \\u0000 is refused (jsonb refuses it)");
-	check(PRODUCT("{\"id\":\"P\",\"n\":123456789012345678901234567890}") == JSON_INVALID, "product: an integer beyond 64 bits");
+	/* integers beyond 64 bits: json-c would saturate them, their text is kept */
+	check(PRODUCT("{\"id\":123456789012345678901234567890,\"price\":-99999999999999999999,\"qty\":18446744073709551616}") == JSON_OK &&
+		  text_is(prod.id, "123456789012345678901234567890") && text_is(prod.price, "-99999999999999999999") &&
+		  prod.price_negative && !prod.has_qty, "product: integers beyond 64 bits keep their text (a qty there is no positive integer)");
+	check(PRODUCT("99999999999999999999") == JSON_WRONG_TYPE, "product: a big integer alone is a number");
+	check(json_parse_array_text(p, "[18446744073709551616, {\"a\":[-9223372036854775809,\"12345678901234567890123\"]}, 1.5e3]", 85, &t) == JSON_OK &&
+		  text_is(t, "[18446744073709551616,{\"a\":[-9223372036854775809,\"12345678901234567890123\"]},1.5e3]"),
+		  "array: integers beyond 64 bits come back as written, anywhere in the tree");
+	check(ITEMS("[{\"id\":\"P\",\"qty\":9223372036854775808},{\"id\":\"Q\",\"qty\":1,\"promotion_info\":{\"cap\":99999999999999999999}}]") == JSON_OK &&
+		  n == 2 && items[0].problem == ITEM_BAD_QTY && items[1].problem == ITEM_OK &&
+		  text_is(items[1].promotion_info, "{\"cap\":99999999999999999999}"),
+		  "items: qty 2^63 is no positive integer; a big integer in promotion_info is kept");
+	check(CLICKS("[[\"P1\",99999999999999999999]]") != JSON_OK, "clicks: a count beyond 64 bits is not a count");
+	{
+		/* {"id":"P","n":1 followed by 1000 zeros} */
+		char		doc[1100];
+		size_t		k = strlen(strcpy(doc, "{\"id\":\"P\",\"n\":1"));
+
+		memset(doc + k, '0', 1000);
+		strcpy(doc + k + 1000, "}");
+		check(json_parse_product(p, doc, strlen(doc), &prod) == JSON_INVALID,
+			  "product: an integer of 1001 digits is past value_numeric's range");
+		doc[k + 999] = '}';
+		doc[k + 1000] = '\0';
+		check(json_parse_product(p, doc, strlen(doc), &prod) == JSON_OK,
+			  "product: an integer of 1000 digits is a number");
+	}
 	check(PRODUCT("") == JSON_INVALID, "product: empty text");
 	/* found by fuzzing: what json-c takes and jsonb refuses */
 	check(json_parse_array_text(p, "[1.]", 4, &t) == JSON_INVALID, "array: 1. is not a JSON number");
