@@ -6,6 +6,8 @@
 #   regression      sql/*.sql against expected/*.out (pg_regress)
 #   isolation       specs/*.spec (pg_isolation_regress): concurrent sessions
 #   TAP             test/t/*.pl: crashes, restarts, pg_cron, logins per role
+#   differential    test/model/check_*.sh: silver and gold against models of
+#                   SPEC written apart from the code
 #
 # MEDALLION_SKIP_SETUP=1 skips the package install and build (for iterating).
 set -uo pipefail
@@ -137,6 +139,27 @@ if grep -qE '^Result: FAIL' "$WORK/tap.log" && ! grep -qE '^not ok' "$WORK/tap.l
     grep -E 'Dubious|Parse errors|Wstat|died' "$WORK/tap.log"
     FAILED=$((FAILED + 1)); FAILURES+=("tap (a script died)")
 fi
+
+echo "== differential tests (test/model: independent models of SPEC's silver and gold)"
+# model_check NAME LOG COMMAND...: a check that prints TAP; one that stops
+# with a non-zero status and no failed test (a bail-out) counts as a failure
+model_check() {
+    local name=$1 log=$2 rc
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    count_tap "$name" "$log"
+    if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
+        echo "$name exited with $rc:"; tail -20 "$log"
+        FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
+    fi
+}
+# silver with medallion's readings where SPEC leaves a choice (README,
+# "Design decisions"): the hand-written case, then random rounds
+model_check "model silver" "$WORK/model_silver.log" env READINGS=medallion test/model/check_silver.sh
+model_check "model silver (random)" "$WORK/model_silver_random.log" \
+    env READINGS=medallion RANDOM_PLAN=1 SEED=3 test/model/check_silver.sh
+model_check "model gold" "$WORK/model_gold.log" test/model/check_gold.sh
 
 echo
 if [ ${#FAILURES[@]} -gt 0 ]; then
