@@ -39,3 +39,7 @@ SHLIB_LINK = -lcsv $(JSONC_LIBS) -pthread
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: every object is rebuilt when a header
+# changes (a struct laid out differently in two objects is silent garbage)
+$(OBJS): $(wildcard src/*.h)

@@ -587,6 +587,7 @@ JsonStatus
 json_parse_product(JsonParser *p, const char *s, size_t len, JsonProduct *out)
 {
 	json_object *o;
+	bool		negative;
 
 	memset(out, 0, sizeof(JsonProduct));
 	if (parse_document(p, SLOT_PRODUCT, s, len, &o) != JSON_OK)
@@ -597,7 +598,7 @@ json_parse_product(JsonParser *p, const char *s, size_t len, JsonProduct *out)
 	out->id = id_of(member(o, "id"));
 	out->name = string_of(member(o, "name"));
 	out->curr = string_of(member(o, "curr"));
-	if (!number_of(member(o, "price"), &out->price, &out->price_negative))
+	if (!number_of(member(o, "price"), &out->price, &negative))
 		out->price = no_text();
 	out->has_qty = integer_of(member(o, "qty"), 1, &out->qty);
 	return JSON_OK;

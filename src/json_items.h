@@ -51,7 +51,6 @@ typedef struct JsonProduct
 	JsonText	name;
 	JsonText	curr;
 	JsonText	price;			/* the number's text (a numeric string too) */
-	bool		price_negative;
 	bool		has_qty;		/* qty is a positive integer */
 	int64_t		qty;
 } JsonProduct;

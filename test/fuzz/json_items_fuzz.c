@@ -905,7 +905,6 @@ serialize(const Result *r, Bytes *b)
 			bytes_text(b, r->product.name);
 			bytes_text(b, r->product.curr);
 			bytes_text(b, r->product.price);
-			bytes_int(b, r->product.price_negative);
 			bytes_int(b, r->product.has_qty);
 			bytes_int(b, r->product.qty);
 			break;
@@ -1040,22 +1039,10 @@ check_json_text(JsonText got, const Node *source, const char *what, int index)
 
 /* invariants that do not need the oracle */
 static void
-check_price(JsonText price, bool flagged, const char *what, int index)
-{
-	bool		negative = false;
-
-	if (price.s == NULL)
-	{
-		CHECK(!flagged, "%s[%d]: a negative flag without a price", what, index);
-		return;
-	}
-	CHECK(value_numeric(price.s, price.len, &negative), "%s[%d]: the price text fails value_numeric", what, index);
-	CHECK(negative == flagged, "%s[%d]: price_negative %d but value_numeric says %d", what, index, flagged, negative);
-}
-
-static void
 check_plain(const Result *r)
 {
+	bool		negative;
+
 	switch (r->kind)
 	{
 		case K_PRODUCT:
@@ -1067,7 +1054,8 @@ check_plain(const Result *r)
 				break;
 			}
 			CHECK(r->product.id.s == NULL || r->product.id.len > 0, "product: an empty id");
-			check_price(r->product.price, r->product.price_negative, "product.price", 0);
+			CHECK(r->product.price.s == NULL || value_numeric(r->product.price.s, r->product.price.len, &negative),
+				  "product.price: the price text fails value_numeric");
 			CHECK(r->product.has_qty ? r->product.qty >= 1 : r->product.qty == 0,
 				  "product: has_qty %d with qty %lld", r->product.has_qty, (long long) r->product.qty);
 			break;
@@ -1173,8 +1161,6 @@ check_oracle(const Result *r, Node *root, const char *why)
 				expect_text(r->product.name, e_string(o_member(root, "name")), "product.name", 0);
 				expect_text(r->product.curr, e_string(o_member(root, "curr")), "product.curr", 0);
 				expect_text(r->product.price, price, "product.price", 0);
-				CHECK(r->product.price_negative == negative, "product: price_negative %d, the oracle says %d",
-					  r->product.price_negative, negative);
 				CHECK(r->product.has_qty == has_qty && (!has_qty || r->product.qty == qty),
 					  "product: has_qty %d qty %lld, the oracle says %d %lld", r->product.has_qty,
 					  (long long) r->product.qty, has_qty, (long long) qty);

@@ -52,7 +52,6 @@ matches_alone(JsonParser *p, const JsonField *f)
 			return st == f->status && same_text(prod.id, f->product.id) &&
 				same_text(prod.name, f->product.name) && same_text(prod.curr, f->product.curr) &&
 				same_text(prod.price, f->product.price) &&
-				prod.price_negative == f->product.price_negative &&
 				prod.has_qty == f->product.has_qty && prod.qty == f->product.qty;
 		case JSON_KIND_ITEMS:
 			st = json_parse_items(p, f->s, f->len, &items, &n);
