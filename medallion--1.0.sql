@@ -1724,3 +1724,23 @@ SELECT pg_catalog.pg_extension_config_dump('medallion.expectations', '');
 SELECT pg_catalog.pg_extension_config_dump('medallion.dq_results', '');
 SELECT pg_catalog.pg_extension_config_dump('medallion.runs', '');
 SELECT pg_catalog.pg_extension_config_dump('medallion.run_steps', '');
+-- the identities of the tables above: numbering goes on after a restore
+SELECT pg_catalog.pg_extension_config_dump('medallion.dq_results_result_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.runs_run_id_seq', '');
+-- silver: once retention has purged a batch's bronze, silver is its only
+-- copy.  Gold is not dumped: its state is unlogged, so the first refresh
+-- after a restore rebuilds it in full from silver.
+SELECT pg_catalog.pg_extension_config_dump('silver.customer_records', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.product_records', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.sales_records', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.order_records', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.product_attributes', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.customers', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.products', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.sales', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.orders', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.quarantine_quarantine_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.dq_warnings', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.order_products', '');
+SELECT pg_catalog.pg_extension_config_dump('medallion.silver_zones', '');
