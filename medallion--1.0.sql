@@ -233,14 +233,6 @@ CREATE TABLE medallion.state_timezones (
 COMMENT ON TABLE medallion.state_timezones IS 'US state code to the IANA time zone of most of its population; editable';
 COMMENT ON COLUMN medallion.state_timezones.state IS 'two-letter code (50 states, DC, PR)';
 COMMENT ON COLUMN medallion.state_timezones.timezone IS 'IANA time zone name';
-
--- The table as silver.customers was last aligned with it: after an edit,
--- the next refresh gives every stored version its state and zone again.
-CREATE TABLE medallion.silver_zones (
-    id boolean PRIMARY KEY DEFAULT true CHECK (id),
-    zones jsonb NOT NULL
-);
-COMMENT ON TABLE medallion.silver_zones IS 'internal: medallion.state_timezones as silver.customers was last aligned with it';
 INSERT INTO medallion.state_timezones (state, timezone) VALUES
     ('AK', 'America/Anchorage'), ('AL', 'America/Chicago'), ('AR', 'America/Chicago'),
     ('AZ', 'America/Phoenix'), ('CA', 'America/Los_Angeles'), ('CO', 'America/Denver'),
@@ -260,6 +252,15 @@ INSERT INTO medallion.state_timezones (state, timezone) VALUES
     ('UT', 'America/Denver'), ('VA', 'America/New_York'), ('VT', 'America/New_York'),
     ('WA', 'America/Los_Angeles'), ('WI', 'America/Chicago'), ('WV', 'America/New_York'),
     ('WY', 'America/Denver');
+
+-- medallion.state_timezones as silver.customers was last aligned with it:
+-- after an edit, the next refresh gives every stored version its state and
+-- zone again (src/silver.c).
+CREATE TABLE medallion.silver_zones (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    zones jsonb NOT NULL
+);
+COMMENT ON TABLE medallion.silver_zones IS 'internal: medallion.state_timezones as silver.customers was last aligned with it';
 
 -- Typed records: one row per bronze record, with every field typed and
 -- standardised once, when its batch enters silver.  The cross-record steps

@@ -29,8 +29,8 @@ Model decisions (SPEC reading; the alternatives are listed in the report):
   * grains: day; week = the Monday on or before the date (ISO week); month;
     quarter (Jan/Apr/Jul/Oct 1st); year = calendar year (Jan 1st).
   * money: exact sums, rounded only at the end with ROUND_HALF_UP (what
-    PostgreSQL's round(numeric, 2) does: half away from zero; amounts are
-    never negative here).  avg_order_value = round(exact revenue / orders, 2).
+    PostgreSQL's round(numeric, 2) does: half away from zero, for negative
+    amounts too, as Decimal's ROUND_HALF_UP).  avg_order_value = round(exact revenue / orders, 2).
   * product_performance: one row per product with at least one fact row;
     product_name and product_category from silver.products; units, revenue,
     order_count over all the product's fact rows (whatever the fact row's
