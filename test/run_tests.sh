@@ -41,6 +41,17 @@ count_tap() {
     echo "$name: $ok passed, $notok failed"
 }
 
+# count_tap_exit NAME FILE STATUS: count_tap, and a run that exited non-zero
+# without a failed test (a crash, a bail-out) counts as one failure
+count_tap_exit() {
+    local name=$1 file=$2 rc=$3
+    count_tap "$name" "$file"
+    if [ "$rc" -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$file"; then
+        echo "$name exited with $rc:"; tail -30 "$file"
+        FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
+    fi
+}
+
 # count_regress NAME FILE: adds pg_regress "... ok" / "... FAILED" lines
 count_regress() {
     local name=$1 file=$2 ok notok
@@ -62,12 +73,7 @@ for t in test/unit/*_test.c; do
             -o "$bin" "$t" $PURE_SOURCES $(pkg-config --cflags json-c) -lcsv $(pkg-config --libs json-c) -pthread \
             >"$bin.build.log" 2>&1; then
             "$bin" >"$bin.tap" 2>&1
-            rc=$?
-            count_tap "$name" "$bin.tap"
-            if [ $rc -ne 0 ] && ! grep -q '^not ok' "$bin.tap"; then
-                echo "$name exited with $rc:"; tail -30 "$bin.tap"
-                FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
-            fi
+            count_tap_exit "$name" "$bin.tap" $?
         else
             cat "$bin.build.log"
             FAILED=$((FAILED + 1)); FAILURES+=("$name (build)")
@@ -141,18 +147,12 @@ if grep -qE '^Result: FAIL' "$WORK/tap.log" && ! grep -qE '^not ok' "$WORK/tap.l
 fi
 
 echo "== differential tests (test/model: independent models of SPEC's silver and gold)"
-# model_check NAME LOG COMMAND...: a check that prints TAP; one that stops
-# with a non-zero status and no failed test (a bail-out) counts as a failure
+# model_check NAME LOG COMMAND...: a check that prints TAP
 model_check() {
-    local name=$1 log=$2 rc
+    local name=$1 log=$2
     shift 2
     "$@" >"$log" 2>&1
-    rc=$?
-    count_tap "$name" "$log"
-    if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
-        echo "$name exited with $rc:"; tail -20 "$log"
-        FAILED=$((FAILED + 1)); FAILURES+=("$name (exit $rc)")
-    fi
+    count_tap_exit "$name" "$log" $?
 }
 # silver with medallion's readings where SPEC leaves a choice (README,
 # "Design decisions"): the hand-written case, then random rounds

@@ -204,21 +204,20 @@ fi
 if want run; then
 echo "# ==== scenario run: CALL medallion_run() on the landing directory"
 new_db run
-for f in customers products sales sales_orders; do
-    cp "$DATA/gen/base/$f.csv" "$DATA/${f}_1.csv"
-done
-touch -d '1 hour ago' "$DATA"/*.csv
-chmod -R a+rX "$DATA"
-R0=$(date +%s.%N)
-q -c "CALL medallion_run()"
+# land DIR N SOURCES...: DIR's files of SOURCES into the landing directory
+# as SOURCE_N.csv, settled, then CALL medallion_run()
+land() {
+    local dir=$1 n=$2 f
+    shift 2
+    for f in "$@"; do cp "$dir/$f.csv" "$DATA/${f}_$n.csv"; done
+    touch -d '1 hour ago' "$DATA"/*.csv
+    chmod -R a+rX "$DATA"
+    R0=$(date +%s.%N)
+    q -c "CALL medallion_run()"
+}
+land "$DATA/gen/base" 1 customers products sales sales_orders
 model "run base"
-for f in customers sales sales_orders; do
-    cp "$DATA/gen/inc0/$f.csv" "$DATA/${f}_2.csv"
-done
-touch -d '1 hour ago' "$DATA"/*.csv
-chmod -R a+rX "$DATA"
-R0=$(date +%s.%N)
-q -c "CALL medallion_run()"
+land "$DATA/gen/inc0" 2 customers sales sales_orders
 q -c "SELECT source, status, rows_loaded FROM medallion.batches ORDER BY batch_id" | sed 's|^|# batch: |'
 model "run inc0"
 full_vs_incremental run

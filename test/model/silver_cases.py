@@ -799,6 +799,11 @@ def build_random(outdir, seed, rounds=8):
     tzs = ['Etc/GMT+12', 'Etc/GMT+12', 'UTC', 'UTC']
     refreshes = 0
 
+    def ingest(f, source):
+        """writes the CSV file f and loads it into source as the next step"""
+        steps.append({'op': 'ingest', 'source': source,
+                      'file': os.path.basename(f.write(outdir, g))})
+
     def cid_text(lo, hi):
         if r.random() < 0.06:
             return g.pick(BAD_CUSTOMER_IDS)
@@ -845,8 +850,7 @@ def build_random(outdir, seed, rounds=8):
                 if vt is not None:
                     row['valid_to'] = vt
                 f.add(**row)
-            steps.append({'op': 'ingest', 'source': 'customers',
-                          'file': os.path.basename(f.write(outdir, g))})
+            ingest(f, 'customers')
         if r.random() < 0.5:
             f = CsvFile('products_r%d.csv' % rnd, PRODUCT_COLS, shuffle=True)
             for _ in range(r.randint(1, 5)):
@@ -855,8 +859,7 @@ def build_random(outdir, seed, rounds=8):
                       product_category=g.pick(cats),
                       sales_price=g.pick(['1', '5', '9.99', '20', 'NULL', '', 'NaN', '-2',
                                           str(rnd)]))
-            steps.append({'op': 'ingest', 'source': 'products',
-                          'file': os.path.basename(f.write(outdir, g))})
+            ingest(f, 'products')
         if r.random() < 0.85:
             f = CsvFile('sales_r%d.csv' % rnd, SALES_COLS, shuffle=True)
             for _ in range(r.randint(1, 12)):
@@ -870,8 +873,7 @@ def build_random(outdir, seed, rounds=8):
                            total_price=g.pick(['1', '2.50', '10', '3', '7.5', '0', '-1']))
                 history.append(row)
                 f.add(**row)
-            steps.append({'op': 'ingest', 'source': 'sales',
-                          'file': os.path.basename(f.write(outdir, g))})
+            ingest(f, 'sales')
         if r.random() < 0.85:
             f = CsvFile('sales_orders_r%d.csv' % rnd, ORDER_COLS, shuffle=True)
             for _ in range(r.randint(1, 12)):
@@ -886,8 +888,7 @@ def build_random(outdir, seed, rounds=8):
                       ordered_products=jarr(items),
                       clicked_items=g.pick(CLICKS), promo_info=g.pick(PROMOS),
                       number_of_line_items=str(len(items)))
-            steps.append({'op': 'ingest', 'source': 'sales_orders',
-                          'file': os.path.basename(f.write(outdir, g))})
+            ingest(f, 'sales_orders')
         if r.random() < 0.3:
             steps.append({'op': 'parse', 'timezone': g.pick(['Pacific/Kiritimati', 'UTC',
                                                              'Etc/GMT+12'])})
